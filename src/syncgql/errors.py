@@ -1,0 +1,164 @@
+"""The exception tree of syncgql.
+
+Every error the gateway raises on purpose is one of these; anything else is a bug and is
+masked as ``INTERNAL`` at the GraphQL boundary.
+
+::
+
+    SyncgqlError
+    ├── ConfigError                     misconfiguration found at start; the message says how to fix it
+    └── UpstreamError                   talking to CData Sync failed           (code UPSTREAM_ERROR)
+        ├── UpstreamConnectionError     no answer: refused, reset, DNS       (transient, UPSTREAM_UNAVAILABLE)
+        │   ├── UpstreamTimeoutError    no answer in time                    (transient, UPSTREAM_TIMEOUT)
+        │   └── UpstreamCircuitOpenError breaker open, call not even tried   (UPSTREAM_UNAVAILABLE)
+        ├── UpstreamBadResponseError    answered, but not what Sync answers (UPSTREAM_BAD_RESPONSE)
+        └── UpstreamStatusError         answered with an HTTP error status + OData error body
+            ├── UpstreamBadRequestError     400: the request was wrong      (BAD_USER_INPUT)
+            │   └── UpstreamConflictError   400/409: e.g. job already running (CONFLICT)
+            ├── UpstreamAuthError           401                             (UNAUTHENTICATED)
+            ├── UpstreamForbiddenError      403                             (FORBIDDEN)
+            ├── UpstreamNotFoundError       404                             (NOT_FOUND)
+            ├── UpstreamRateLimitError      429, with retry_after           (transient, RATE_LIMITED)
+            └── UpstreamServerError         5xx                             (transient for reads, UPSTREAM_ERROR)
+
+``is_transient`` lives on the class: it says whether repeating an *idempotent* call may
+succeed. Whether a call is actually retried is decided by the request pipeline, which never
+repeats a call that is not idempotent (``executeJob``, writes).
+"""
+
+from __future__ import annotations
+
+
+class SyncgqlError(Exception):
+    """Base of every error syncgql raises on purpose."""
+
+    code: str = "INTERNAL"
+    is_transient: bool = False
+
+
+class ConfigError(SyncgqlError):
+    """The configuration cannot work; raised at start, never per request."""
+
+    code = "CONFIG_ERROR"
+
+
+class UpstreamError(SyncgqlError):
+    """Talking to the CData Sync API failed."""
+
+    code = "UPSTREAM_ERROR"
+
+
+class UpstreamConnectionError(UpstreamError):
+    """The upstream could not be reached or dropped the connection."""
+
+    code = "UPSTREAM_UNAVAILABLE"
+    is_transient = True
+
+
+class UpstreamTimeoutError(UpstreamConnectionError):
+    """The upstream did not answer within the configured timeout."""
+
+    code = "UPSTREAM_TIMEOUT"
+
+
+class UpstreamCircuitOpenError(UpstreamConnectionError):
+    """The circuit breaker is open: the upstream failed repeatedly, so the call was not tried."""
+
+    is_transient = False
+
+
+class UpstreamBadResponseError(UpstreamError):
+    """The upstream answered with something that is not a Sync API response.
+
+    The message never contains the body; only its size and content type.
+    """
+
+    code = "UPSTREAM_BAD_RESPONSE"
+
+
+class UpstreamStatusError(UpstreamError):
+    """The upstream answered with an HTTP error status.
+
+    Attributes:
+        status: the HTTP status code.
+        odata_code: the ``error.code`` of the OData error body, or "" when absent.
+        upstream_message: the ``error.message`` of the body (or a short text excerpt of a
+            non-JSON body); safe to show to callers for 4xx, never for 5xx.
+        method: the HTTP method of the failed call.
+        path: the request path below the service root, without the query string.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        upstream_message: str,
+        *,
+        odata_code: str = "",
+        method: str = "",
+        path: str = "",
+    ) -> None:
+        self.status = status
+        self.odata_code = odata_code
+        self.upstream_message = upstream_message
+        self.method = method
+        self.path = path
+        super().__init__(f"{method} {path} -> {status}: {upstream_message}".strip())
+
+
+class UpstreamBadRequestError(UpstreamStatusError):
+    """400: the upstream rejected the request as malformed or invalid."""
+
+    code = "BAD_USER_INPUT"
+
+
+class UpstreamConflictError(UpstreamBadRequestError):
+    """The request conflicts with the upstream's state (job already running, not running, name taken)."""
+
+    code = "CONFLICT"
+
+
+class UpstreamAuthError(UpstreamStatusError):
+    """401: no or wrong credentials."""
+
+    code = "UNAUTHENTICATED"
+
+
+class UpstreamForbiddenError(UpstreamStatusError):
+    """403: the credentials are valid but the user's role forbids the call."""
+
+    code = "FORBIDDEN"
+
+
+class UpstreamNotFoundError(UpstreamStatusError):
+    """404: the addressed entity, set or action does not exist."""
+
+    code = "NOT_FOUND"
+
+
+class UpstreamRateLimitError(UpstreamStatusError):
+    """429: too many requests; ``retry_after`` is in seconds when the upstream said."""
+
+    code = "RATE_LIMITED"
+    is_transient = True
+
+    def __init__(
+        self,
+        status: int,
+        upstream_message: str,
+        *,
+        retry_after: float | None = None,
+        odata_code: str = "",
+        method: str = "",
+        path: str = "",
+    ) -> None:
+        super().__init__(
+            status, upstream_message, odata_code=odata_code, method=method, path=path
+        )
+        self.retry_after = retry_after
+
+
+class UpstreamServerError(UpstreamStatusError):
+    """5xx: the upstream failed; its message is never shown to callers."""
+
+    code = "UPSTREAM_ERROR"
+    is_transient = True
