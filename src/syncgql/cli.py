@@ -1,0 +1,39 @@
+"""The ``syncgql`` command line: ``serve``, ``emulator``, ``export-schema``.
+
+Each sub-command imports what it needs only when it runs, so ``syncgql --help`` stays fast
+and a broken optional piece cannot stop the others from starting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="syncgql",
+        description="A typed, batched GraphQL gateway for CData Sync.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    from syncgql.emulator import command as emulator_command
+
+    emulator_parser = sub.add_parser(
+        "emulator",
+        help="run the CData Sync API emulator (really runs jobs)",
+        description=emulator_command.DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    emulator_command.configure_parser(emulator_parser)
+    emulator_parser.set_defaults(handler=emulator_command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command line and exit with the sub-command's status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    sys.exit(args.handler(args))
