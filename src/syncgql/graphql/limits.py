@@ -1,0 +1,446 @@
+"""Operation limits that reject abusive GraphQL before any resolver (or upstream call) runs.
+
+Order of the checks, cheapest first, so a hostile document is turned away before the
+expensive spec rules (graphql-core's overlapping-fields rule is quadratic):
+
+1. document size (``len`` of the text, before parsing);
+2. token count, enforced by the parser itself (``parse(max_tokens=)``), which also bounds
+   comments;
+3. one linear pass over the AST (:mod:`syncgql.graphql.cost`): depth, aliases, directives,
+   root fields, action mutations, page sizes and cost;
+4. only then the spec rules, with the overlapping-fields rule given a lower complexity budget
+   through a subclass, so graphql-core's module-level default is never changed.
+
+Install (the extension is a *factory*: strawberry builds one instance per request; a shared
+instance leaked state between requests in strawberry 0.316)::
+
+    limits = OperationLimits()
+    schema = strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[OperationLimitsExtension.factory(limits, cost_model, cache=DocumentCache())],
+        config=StrawberryConfig(batching_config=limits.batching_config()),
+    )
+    GraphQL(schema, max_subscriptions_per_connection=limits.max_subscriptions_per_connection)
+
+The extension parses and validates itself (with its own optional cache), so do not combine it
+with strawberry's ``ParserCache``, ``ValidationCache``, ``MaxTokensLimiter``,
+``QueryDepthLimiter`` or ``MaxAliasesLimiter``. Rejections are validation-phase errors
+(``PreExecutionError``) whose ``extensions.code`` names the limit.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    NameNode,
+    OperationDefinitionNode,
+    OverlappingFieldsCanBeMergedRule,
+    SelectionSetNode,
+    ValidationContext,
+    parse,
+)
+from graphql import OperationType as AstOperationType
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import BatchingConfig
+from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
+
+from syncgql.graphql.cost import CostModel, OperationStats, analyze_document
+
+__all__ = [
+    "DocumentCache",
+    "OperationLimits",
+    "OperationLimitsExtension",
+    "budgeted_overlap_rule",
+    "check_document_size",
+    "check_operation",
+    "limit_error",
+    "parse_with_limits",
+]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+# Counts above this are shown as "over N": a hostile document can make expanded counts
+# astronomically large, and such numbers do not belong in messages or JSON.
+_SHOWN_MAX = 10**12
+
+
+@dataclass(frozen=True, slots=True)
+class OperationLimits:
+    """All operation limits; the defaults are those of issue 5.
+
+    Attributes:
+        max_depth: deepest field nesting; introspection subtrees are exempt.
+        max_aliases: aliased fields in the operation, fragments expanded.
+        max_tokens: lexical tokens (comments included), enforced while parsing.
+        max_directives_per_field: directives on one field, spread or inline fragment.
+        max_directives: directives in the whole expanded operation.
+        max_root_fields: top-level fields of the operation.
+        max_document_bytes: UTF-8 size of the document text.
+        max_cost: estimated cost (see :mod:`syncgql.graphql.cost`); a 100-job dashboard costs
+            about 3 300 with the toy weights of the tests, ``first: 100000`` millions.
+        max_first: largest ``first``/``last`` page size.
+        max_batch_operations: operations per array-batched HTTP request; 1 turns batching off.
+        max_action_mutations: action mutations (``executeJob``…) per operation.
+        max_subscriptions_per_connection: for the WebSocket view.
+        max_nesting: structural nesting (fields, inline fragments, spreads; introspection not
+            exempt) beyond which the analysis stops; bounds its recursion.
+        overlap_complexity_budget: complexity budget of graphql-core's overlapping-fields rule
+            (library default 500 000, about a second of CPU here).
+    """
+
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_directives_per_field: int = 5
+    max_directives: int = 50
+    max_root_fields: int = 10
+    max_document_bytes: int = 100_000
+    max_cost: int = 10_000
+    max_first: int = 100
+    max_batch_operations: int = 1
+    max_action_mutations: int = 1
+    max_subscriptions_per_connection: int = 20
+    max_nesting: int = 64
+    overlap_complexity_budget: int = 20_000
+
+    def batching_config(self) -> BatchingConfig | None:
+        """The value for ``StrawberryConfig(batching_config=…)``: None (off) for one operation."""
+        if self.max_batch_operations <= 1:
+            return None
+        return BatchingConfig(max_operations=self.max_batch_operations)
+
+
+def limit_error(code: str, message: str, *, limit: int, actual: int | None = None) -> GraphQLError:
+    """A GraphQL error for a broken limit, with ``extensions.code`` and the limit."""
+    extensions: dict[str, Any] = {"code": code, "limit": limit}
+    if actual is not None:
+        extensions["actual"] = min(actual, _SHOWN_MAX)
+    return GraphQLError(message, extensions=extensions)
+
+
+def _shown(actual: int) -> str:
+    return f"over {_SHOWN_MAX}" if actual > _SHOWN_MAX else str(actual)
+
+
+def check_document_size(query: str, limits: OperationLimits) -> GraphQLError | None:
+    """Reject a document whose UTF-8 size exceeds the limit, without encoding large texts."""
+    limit = limits.max_document_bytes
+    # UTF-8 needs 1 to 4 bytes per code point, so len() brackets the size cheaply.
+    if len(query) > limit:
+        size = len(query)
+    elif len(query) * 4 <= limit:
+        return None
+    else:
+        size = len(query.encode("utf-8", "surrogatepass"))
+        if size <= limit:
+            return None
+    return limit_error(
+        "DOCUMENT_TOO_LARGE",
+        f"The document is at least {size} bytes; the limit is {limit} bytes.",
+        limit=limit,
+        actual=size,
+    )
+
+
+def parse_with_limits(
+    query: str, limits: OperationLimits, cache: DocumentCache | None = None
+) -> DocumentNode:
+    """Parse under the size and token limits.
+
+    Raises:
+        GraphQLError: ``DOCUMENT_TOO_LARGE``, ``TOO_MANY_TOKENS``, ``QUERY_TOO_DEEP`` (nesting the
+            parser cannot follow) or the parser's own syntax error.
+    """
+    if (too_large := check_document_size(query, limits)) is not None:
+        raise too_large
+    try:
+        if cache is not None:
+            return cache.parse(query, limits.max_tokens)
+        return parse(query, max_tokens=limits.max_tokens)
+    except GraphQLSyntaxError as error:
+        # graphql-core reports its limits as syntax errors; give them our codes.
+        if "Parsing aborted" in error.message and "nested too deeply" in error.message:
+            raise limit_error(
+                "QUERY_TOO_DEEP",
+                "The document nests too deeply to be parsed.",
+                limit=limits.max_depth,
+            ) from error
+        if "Parsing aborted" in error.message:
+            raise limit_error(
+                "TOO_MANY_TOKENS",
+                f"The document has more than {limits.max_tokens} tokens; "
+                f"the limit is {limits.max_tokens}.",
+                limit=limits.max_tokens,
+            ) from error
+        raise
+
+
+def _stats_errors(stats: OperationStats, limits: OperationLimits) -> list[GraphQLError]:
+    errors: list[GraphQLError] = []
+
+    def over(code: str, actual: int, limit: int, what: str) -> None:
+        if actual > limit:
+            text = f"The operation {what.format(_shown(actual))}; the limit is {limit}."
+            errors.append(limit_error(code, text, limit=limit, actual=actual))
+
+    if stats.nesting_exceeded:
+        errors.append(
+            limit_error(
+                "QUERY_TOO_DEEP",
+                f"The operation nests more than {limits.max_nesting} levels of selections.",
+                limit=limits.max_depth,
+            )
+        )
+    else:
+        over("QUERY_TOO_DEEP", stats.depth, limits.max_depth, "is {} levels deep")
+    over("TOO_MANY_ALIASES", stats.aliases, limits.max_aliases, "uses {} aliases")
+    over(
+        "TOO_MANY_DIRECTIVES",
+        stats.max_directives_on_node,
+        limits.max_directives_per_field,
+        "puts {} directives on one field",
+    )
+    over("TOO_MANY_DIRECTIVES", stats.directives, limits.max_directives, "uses {} directives")
+    over("TOO_MANY_ROOT_FIELDS", stats.root_fields, limits.max_root_fields, "has {} root fields")
+    over(
+        "TOO_MANY_ACTIONS",
+        stats.actions,
+        limits.max_action_mutations,
+        "runs {} action mutations (such as executeJob)",
+    )
+    over(
+        "PAGE_SIZE_TOO_LARGE",
+        stats.max_page_size,
+        limits.max_first,
+        "asks for a page of {} items (first/last); paginate instead",
+    )
+    over("QUERY_TOO_COSTLY", stats.cost, limits.max_cost, "has an estimated cost of {}")
+    return errors
+
+
+def check_operation(
+    document: DocumentNode,
+    schema: GraphQLSchema,
+    limits: OperationLimits,
+    model: CostModel | None = None,
+    *,
+    variables: Mapping[str, Any] | None = None,
+    operation_name: str | None = None,
+) -> tuple[list[GraphQLError], OperationStats]:
+    """Run the linear pre-pass and return the broken limits (empty when all hold) and stats."""
+    stats = analyze_document(
+        document,
+        schema,
+        variables,
+        model,
+        operation_name=operation_name,
+        max_nesting=limits.max_nesting,
+    )
+    return _stats_errors(stats, limits), stats
+
+
+@functools.cache
+def budgeted_overlap_rule(budget: int) -> type[ASTValidationRule]:
+    """graphql-core's overlapping-fields rule with its own complexity budget.
+
+    graphql-core reads ``MAX_COMPLEXITY_BUDGET`` from its module when the rule starts; setting
+    the budget on the rule's context instead keeps other users of graphql-core in the process
+    unaffected. Cached per budget so the class is stable (validation cache keys use it).
+    """
+
+    class BudgetedOverlappingFieldsRule(OverlappingFieldsCanBeMergedRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.rule_context.remaining_complexity_budget = budget
+
+    BudgetedOverlappingFieldsRule.__name__ = f"OverlappingFieldsCanBeMergedRule{budget}"
+    return BudgetedOverlappingFieldsRule
+
+
+class DocumentCache:
+    """A bounded LRU of parsed documents and successful validations, keyed by document text.
+
+    Share one instance per schema across requests. Parsed documents are keyed by text and the
+    token limit they were parsed under; the limit pre-pass is *not* cached (it depends on the
+    variables and costs far less than validation), so cached documents are always re-checked.
+    Only successful validations are stored, so invalid documents cannot fill the cache.
+    """
+
+    def __init__(self, maxsize: int = 256) -> None:
+        self.maxsize = maxsize
+        self._documents: OrderedDict[tuple[str, int], DocumentNode] = OrderedDict()
+        self._valid: OrderedDict[
+            tuple[GraphQLSchema, str, tuple[type[ASTValidationRule], ...]], bool
+        ] = OrderedDict()
+        # strawberry may run sync executions in threads; OrderedDict moves are not atomic.
+        self._lock = threading.Lock()
+
+    def parse(self, query: str, max_tokens: int) -> DocumentNode:
+        """Parse ``query`` or return the cached document (parse errors are not cached)."""
+        key = (query, max_tokens)
+        with self._lock:
+            document = self._documents.get(key)
+            if document is not None:
+                self._documents.move_to_end(key)
+                return document
+        document = parse(query, max_tokens=max_tokens)
+        self._store(self._documents, key, document)
+        return document
+
+    def validate(
+        self,
+        schema: GraphQLSchema,
+        query: str,
+        document: DocumentNode,
+        rules: tuple[type[ASTValidationRule], ...],
+    ) -> list[GraphQLError]:
+        """Spec-validate ``document`` (parsed from ``query``) unless it validated before."""
+        key = (schema, query, rules)
+        with self._lock:
+            if key in self._valid:
+                self._valid.move_to_end(key)
+                return []
+        errors = validate_document(schema, document, rules)
+        if not errors:
+            self._store(self._valid, key, True)
+        return errors
+
+    def _store(self, table: OrderedDict[_K, _V], key: _K, value: _V) -> None:
+        with self._lock:
+            table[key] = value
+            table.move_to_end(key)
+            while len(table) > self.maxsize:
+                table.popitem(last=False)
+
+
+def _placeholder_document(context: ExecutionContext) -> DocumentNode:
+    """An empty operation that lets strawberry reach the validation phase without parsing.
+
+    strawberry reads the operation type from the document between parsing and validation;
+    this one has an allowed type and the requested name, so a rejected document ends as a
+    validation error (``PreExecutionError``) on every transport, WebSockets included.
+    """
+    allowed = list(context.allowed_operations)
+    kind = OperationType.QUERY if OperationType.QUERY in allowed or not allowed else allowed[0]
+    name = context.operation_name
+    operation = OperationDefinitionNode(
+        operation=AstOperationType(kind.value),
+        name=NameNode(value=name) if name else None,
+        variable_definitions=(),
+        directives=(),
+        selection_set=SelectionSetNode(selections=()),
+    )
+    return DocumentNode(definitions=(operation,))
+
+
+class OperationLimitsExtension(SchemaExtension):
+    """Enforces :class:`OperationLimits` during parsing and before the spec rules.
+
+    Args:
+        limits: the limits.
+        cost_model: which fields cost what (default: objects cost 1, nothing is an upstream call).
+        cache: a shared :class:`DocumentCache`, or None to parse and validate every time.
+        expose_cost: add ``extensions.cost`` (the estimated cost) to responses.
+    """
+
+    def __init__(
+        self,
+        limits: OperationLimits | None = None,
+        cost_model: CostModel | None = None,
+        *,
+        cache: DocumentCache | None = None,
+        expose_cost: bool = False,
+    ) -> None:
+        super().__init__()
+        self.limits = limits or OperationLimits()
+        self.cost_model = cost_model or CostModel()
+        self.cache = cache
+        self.expose_cost = expose_cost
+        self._rejection: GraphQLError | None = None
+        self._parsed_here = False
+        self._cost: int | None = None
+
+    @classmethod
+    def factory(
+        cls,
+        limits: OperationLimits | None = None,
+        cost_model: CostModel | None = None,
+        *,
+        cache: DocumentCache | None = None,
+        expose_cost: bool = False,
+    ) -> Callable[[], OperationLimitsExtension]:
+        """A zero-argument factory for ``strawberry.Schema(extensions=[…])``."""
+        return functools.partial(cls, limits, cost_model, cache=cache, expose_cost=expose_cost)
+
+    def on_operation(self) -> Iterator[None]:
+        """Set the parser's token limit in case something else parses the document."""
+        self.execution_context.parse_options["max_tokens"] = self.limits.max_tokens
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        """Check the size and parse under the token limit (cached when a cache is given)."""
+        context = self.execution_context
+        if context.graphql_document is None and context.query is not None:
+            try:
+                context.graphql_document = parse_with_limits(context.query, self.limits, self.cache)
+                self._parsed_here = True
+            except GraphQLError as error:
+                self._rejection = error
+                context.graphql_document = _placeholder_document(context)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        """Reject broken limits; otherwise run the spec rules with a bounded overlap budget."""
+        context = self.execution_context
+        if context.pre_execution_errors is None:
+            context.pre_execution_errors = self._validate(context) or []
+        yield
+
+    def _validate(self, context: ExecutionContext) -> list[GraphQLError] | None:
+        if self._rejection is not None:
+            return [self._rejection]
+        document = context.graphql_document
+        if document is None:  # pragma: no cover - strawberry parses before validating
+            return None
+        schema = context.schema._schema
+        errors, stats = check_operation(
+            document,
+            schema,
+            self.limits,
+            self.cost_model,
+            variables=context.variables,
+            operation_name=context.operation_name,
+        )
+        self._cost = stats.cost
+        if errors or not context.validation_rules:
+            return errors
+        budgeted = budgeted_overlap_rule(self.limits.overlap_complexity_budget)
+        rules = tuple(
+            budgeted if rule is OverlappingFieldsCanBeMergedRule else rule
+            for rule in context.validation_rules
+        )
+        # The cache is keyed by text, so only documents parsed here from that text may use it.
+        if self.cache is not None and self._parsed_here and context.query is not None:
+            return self.cache.validate(schema, context.query, document, rules)
+        return validate_document(schema, document, rules)
+
+    def get_results(self) -> dict[str, Any]:
+        """``{"cost": n}`` when ``expose_cost`` is on and the operation was measured."""
+        if self.expose_cost and self._cost is not None:
+            return {"cost": min(self._cost, _SHOWN_MAX)}
+        return {}
