@@ -1,0 +1,96 @@
+"""The upstream client: speaks to CData Sync's V1 REST API and knows nothing of GraphQL.
+
+Public surface: :class:`SyncClient`, :class:`Credentials`, the option dataclasses, the models,
+the OData filter builder and ``REQUEST_ID`` (the context variable sent as ``X-Request-ID``).
+"""
+
+from syncgql.upstream.auth import Credentials
+from syncgql.upstream.breaker import BreakerState, CircuitBreaker
+from syncgql.upstream.client import SyncClient
+from syncgql.upstream.http import REQUEST_ID
+from syncgql.upstream.models import (
+    ApiRequest,
+    CancelResult,
+    Connection,
+    ConnectionColumn,
+    ConnectionTable,
+    ConnectionTestResult,
+    ExecuteResultRow,
+    HistoryRow,
+    Job,
+    JobLog,
+    JobStatusRow,
+    Page,
+    RunStatus,
+    Task,
+    Transformation,
+    User,
+    Workspace,
+)
+from syncgql.upstream.odata import (
+    And,
+    Contains,
+    Eq,
+    FilterNode,
+    Ge,
+    Gt,
+    In,
+    Le,
+    Lt,
+    Ne,
+    Not,
+    ODataQuery,
+    Or,
+    StartsWith,
+)
+from syncgql.upstream.options import (
+    BreakerOptions,
+    CallObserver,
+    ClientOptions,
+    RetryOptions,
+    Timeouts,
+)
+
+__all__ = [
+    "REQUEST_ID",
+    "And",
+    "ApiRequest",
+    "BreakerOptions",
+    "BreakerState",
+    "CallObserver",
+    "CancelResult",
+    "CircuitBreaker",
+    "ClientOptions",
+    "Connection",
+    "ConnectionColumn",
+    "ConnectionTable",
+    "ConnectionTestResult",
+    "Contains",
+    "Credentials",
+    "Eq",
+    "ExecuteResultRow",
+    "FilterNode",
+    "Ge",
+    "Gt",
+    "HistoryRow",
+    "In",
+    "Job",
+    "JobLog",
+    "JobStatusRow",
+    "Le",
+    "Lt",
+    "Ne",
+    "Not",
+    "ODataQuery",
+    "Or",
+    "Page",
+    "RetryOptions",
+    "RunStatus",
+    "StartsWith",
+    "SyncClient",
+    "Task",
+    "Timeouts",
+    "Transformation",
+    "User",
+    "Workspace",
+]

@@ -1,0 +1,358 @@
+"""The request pipeline around one pooled ``httpx.AsyncClient``: the only place httpx is caught.
+
+One logical call = credentials + request id headers → circuit breaker → attempt (timeouts,
+capped body) → status mapping → maybe retry. Retries happen only when the call site says the
+call is idempotent (reads and the read actions); ``executeJob``, ``executeQuery``, ``cancelJob``
+and writes are sent once whatever happens, so a flaky network can never run a job twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+from syncgql.errors import (
+    UpstreamBadResponseError,
+    UpstreamCircuitOpenError,
+    UpstreamConnectionError,
+    UpstreamError,
+    UpstreamRateLimitError,
+    UpstreamStatusError,
+    UpstreamTimeoutError,
+)
+from syncgql.upstream.auth import Credentials
+from syncgql.upstream.breaker import CircuitBreaker
+from syncgql.upstream.errormap import error_for_status
+from syncgql.upstream.options import ClientOptions, RetryOptions
+
+__all__ = ["REQUEST_ID", "HttpPipeline", "RetryBudget", "WireResponse"]
+
+logger = logging.getLogger("syncgql.upstream")
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("syncgql_request_id", default=None)
+"""The app sets this per GraphQL request; the pipeline sends it as ``X-Request-ID``."""
+
+_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class WireResponse:
+    """A successful answer: parsed JSON, text (``text/plain``), or ``None`` for an empty body."""
+
+    status: int
+    body: Any  # JSON value, str or None
+
+
+class RetryBudget:
+    """Retries may be at most ``budget_ratio`` of the calls of the last ``budget_window`` s.
+
+    ``budget_min`` retries per window are always allowed, so a quiet process can still ride out
+    one dropped connection; during an outage retries cannot multiply the load.
+    """
+
+    def __init__(self, options: RetryOptions, clock: Callable[[], float] = time.monotonic) -> None:
+        self._options = options
+        self._clock = clock
+        self._calls: deque[float] = deque()
+        self._retries: deque[float] = deque()
+
+    def _trim(self, now: float) -> None:
+        horizon = now - self._options.budget_window
+        for queue in (self._calls, self._retries):
+            while queue and queue[0] < horizon:
+                queue.popleft()
+
+    def record_call(self) -> None:
+        """Count one logical call."""
+        now = self._clock()
+        self._trim(now)
+        self._calls.append(now)
+
+    def try_spend(self) -> bool:
+        """Take one retry from the budget; ``False`` when it is used up."""
+        now = self._clock()
+        self._trim(now)
+        allowed = max(self._options.budget_min, self._options.budget_ratio * len(self._calls))
+        if len(self._retries) >= allowed:
+            return False
+        self._retries.append(now)
+        return True
+
+
+class HttpPipeline:
+    """One pooled HTTP client per process plus the breaker and retry budget it shares."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        options: ClientOptions | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.options = options or ClientOptions()
+        t = self.options.timeouts
+        self._timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool)
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/",
+            transport=transport,
+            timeout=self._timeout,
+            limits=httpx.Limits(
+                max_connections=self.options.max_connections,
+                max_keepalive_connections=self.options.max_keepalive,
+            ),
+            verify=self.options.verify,
+            follow_redirects=False,
+            # Proxy variables of the host must not reroute (or log) upstream calls.
+            trust_env=False,
+        )
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self.breaker = CircuitBreaker(self.options.breaker, rng=self._rng)
+        self.budget = RetryBudget(self.options.retry)
+
+    async def aclose(self) -> None:
+        """Close the pooled connections."""
+        await self._client.aclose()
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        endpoint: str,
+        idempotent: bool,
+        credentials: Credentials | None = None,
+        params: Mapping[str, str] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+        read_timeout: float | None = None,
+    ) -> WireResponse:
+        """Send one logical call (with retries if ``idempotent``) and return its answer.
+
+        Args:
+            method: HTTP method.
+            path: path below the service root, already encoded (``jobs('x')``).
+            endpoint: a low-cardinality label for logs and metrics (``jobs/key``); never a URL.
+            idempotent: whether repeating the call is harmless (decides retries).
+            credentials: who the call runs as; ``None`` sends no credentials.
+            params: query-string parameters.
+            json_body: JSON request body.
+            read_timeout: read timeout of this call instead of the default (long job waits);
+                the call's deadline grows to fit it.
+
+        Raises:
+            UpstreamError: any failure, already mapped (see ``syncgql.errors``).
+        """
+        started = time.monotonic()
+        deadline = self.options.timeouts.deadline
+        timeout = self._timeout
+        if read_timeout is not None:
+            timeout = httpx.Timeout(
+                connect=self._timeout.connect,
+                read=read_timeout,
+                write=self._timeout.write,
+                pool=self._timeout.pool,
+            )
+            deadline = max(deadline, read_timeout + self.options.wait_margin)
+        headers = self._headers(credentials, json_body is not None)
+        content = orjson.dumps(json_body) if json_body is not None else None
+        request = self._client.build_request(
+            method, path, params=params, content=content, headers=headers, timeout=timeout
+        )
+        self.budget.record_call()
+        state = _CallState()
+        try:
+            async with asyncio.timeout(deadline):
+                return await self._with_retries(
+                    request, endpoint, idempotent, started, deadline, state
+                )
+        except TimeoutError:
+            if state.in_attempt:
+                self.breaker.record_failure()
+                state.in_attempt = False
+            raise UpstreamTimeoutError(
+                f"{method} {endpoint}: no answer within {deadline:g} s"
+            ) from None
+        finally:
+            if state.in_attempt:  # cancelled from outside mid-attempt: says nothing of health
+                self.breaker.release()
+            self._observe(endpoint, method, state.status, time.monotonic() - started, state.retried)
+
+    async def _with_retries(
+        self,
+        request: httpx.Request,
+        endpoint: str,
+        idempotent: bool,
+        started: float,
+        deadline: float,
+        state: _CallState,
+    ) -> WireResponse:
+        retry = self.options.retry
+        attempt = 0
+        while True:
+            if not self.breaker.allow():
+                raise state.last_error or UpstreamCircuitOpenError(
+                    f"{request.method} {endpoint}: the upstream is failing; not tried"
+                )
+            state.in_attempt = True
+            state.connect_timeout = False
+            try:
+                response = await self._attempt(request, endpoint, state)
+            except UpstreamConnectionError as exc:
+                state.in_attempt = False
+                self.breaker.record_failure()
+                error: UpstreamError = exc
+                # A read timeout already spent its time budget; repeating it rarely helps.
+                retryable = not isinstance(exc, UpstreamTimeoutError) or state.connect_timeout
+            except UpstreamBadResponseError:
+                state.in_attempt = False
+                self.breaker.record_success()  # it answered: alive, if confused
+                raise
+            else:
+                state.in_attempt = False
+                status_error = response
+                if not isinstance(status_error, UpstreamStatusError):
+                    self.breaker.record_success()
+                    return status_error
+                if status_error.is_transient and status_error.status != 429:
+                    self.breaker.record_failure()
+                else:
+                    self.breaker.record_success()
+                error = status_error
+                retryable = status_error.status in _RETRY_STATUSES
+            state.last_error = error
+            if not idempotent or not retryable or attempt >= retry.max_retries:
+                raise error
+            delay = self._rng.uniform(0.0, min(retry.cap, retry.base * (2**attempt)))
+            remaining = deadline - (time.monotonic() - started)
+            if isinstance(error, UpstreamRateLimitError) and error.retry_after is not None:
+                if error.retry_after >= remaining:
+                    raise error
+                delay = max(delay, error.retry_after)
+            if delay >= remaining or not self.budget.try_spend():
+                raise error
+            attempt += 1
+            state.retried = attempt
+            logger.warning(
+                "upstream %s %s failed (%s); retry %d in %.0f ms",
+                request.method,
+                endpoint,
+                error.code,
+                attempt,
+                delay * 1000,
+            )
+            await asyncio.sleep(delay)
+
+    async def _attempt(
+        self, request: httpx.Request, endpoint: str, state: _CallState
+    ) -> WireResponse | UpstreamStatusError:
+        """One HTTP exchange; returns the answer or the mapped status error."""
+        method = request.method
+        try:
+            response = await self._client.send(request, stream=True)
+            try:
+                content = await self._read_capped(response, method, endpoint)
+            finally:
+                await response.aclose()
+        except httpx.ConnectTimeout as exc:
+            state.connect_timeout = True
+            raise UpstreamTimeoutError(f"{method} {endpoint}: connect timed out") from exc
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeoutError(
+                f"{method} {endpoint}: no answer in time ({type(exc).__name__})"
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise UpstreamConnectionError(
+                f"{method} {endpoint}: connection failed ({type(exc).__name__})"
+            ) from exc
+        state.status = response.status_code
+        if response.status_code >= 400:
+            path = request.url.path.split("/api.rsc/", 1)[-1]
+            return error_for_status(
+                response.status_code, response.headers, content, method=method, path=path
+            )
+        return WireResponse(response.status_code, _decode(response, content, method, endpoint))
+
+    async def _read_capped(self, response: httpx.Response, method: str, endpoint: str) -> bytes:
+        cap = self.options.max_body_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise UpstreamBadResponseError(
+                f"{method} {endpoint}: answer of {declared} bytes exceeds the {cap}-byte cap"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise UpstreamBadResponseError(
+                    f"{method} {endpoint}: answer exceeds the {cap}-byte cap"
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _headers(self, credentials: Credentials | None, has_body: bool) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if has_body:
+            headers["Content-Type"] = "application/json"
+        if credentials is not None:
+            headers.update(credentials.headers())
+        request_id = REQUEST_ID.get()
+        if request_id:
+            headers["X-Request-ID"] = request_id
+        return headers
+
+    def _observe(
+        self, endpoint: str, method: str, status: int | None, seconds: float, retried: int
+    ) -> None:
+        logger.debug(
+            "upstream %s %s -> %s in %.1f ms (retried %d)",
+            method,
+            endpoint,
+            status,
+            seconds * 1000,
+            retried,
+        )
+        observer = self.options.on_call
+        if observer is None:
+            return
+        try:
+            observer(endpoint, method, status, seconds, retried)
+        except Exception:  # a metrics bug must not fail the call
+            logger.exception("upstream on_call observer failed")
+
+
+class _CallState:
+    __slots__ = ("connect_timeout", "in_attempt", "last_error", "retried", "status")
+
+    def __init__(self) -> None:
+        self.connect_timeout = False
+        self.in_attempt = False
+        self.last_error: UpstreamError | None = None
+        self.retried = 0
+        self.status: int | None = None
+
+
+def _decode(response: httpx.Response, content: bytes, method: str, endpoint: str) -> object:
+    """Parse a 2xx body; a non-JSON answer is only accepted as ``text/plain``."""
+    if not content.strip():
+        return None
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        ctype = response.headers.get("content-type", "")
+        if ctype.startswith("text/plain"):
+            return content.decode(response.encoding or "utf-8", errors="replace")
+        raise UpstreamBadResponseError(
+            f"{method} {endpoint}: answer is not JSON ({len(content)} bytes, "
+            f"content type {ctype or 'none'!r})"
+        ) from None

@@ -1,0 +1,494 @@
+"""Pure OData helpers: typed ``$filter`` nodes, query options, key addressing, envelopes.
+
+Nothing here does I/O. Every piece of text that reaches a URL is built from validated field
+names and escaped literals, never from raw caller text (OData injection, security.md A14).
+
+The client emits only the operator subset §11 of the Sync API notes guarantees
+(``eq ne gt ge lt le and or not contains startswith``) and quotes every literal except
+``null`` — the server coerces a quoted literal to the column type, as Sync clients rely on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from syncgql.errors import UpstreamBadResponseError, UpstreamNotFoundError
+
+__all__ = [
+    "And",
+    "Contains",
+    "Eq",
+    "FilterNode",
+    "Ge",
+    "Gt",
+    "In",
+    "Le",
+    "Lt",
+    "Ne",
+    "Not",
+    "ODataQuery",
+    "Or",
+    "Scalar",
+    "StartsWith",
+    "check_name",
+    "chunk_or_filters",
+    "entity_path",
+    "evaluate",
+    "filter_fields",
+    "read_count",
+    "render_literal",
+    "unwrap_collection",
+    "unwrap_entity",
+]
+
+Scalar = str | int | float | Decimal | bool | datetime | date | None
+"""A value a filter literal can carry."""
+
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_name(name: str) -> str:
+    """Return ``name`` if it is a safe OData identifier (field or entity-set name).
+
+    Raises:
+        ValueError: the name could smuggle syntax into the URL.
+    """
+    if not isinstance(name, str) or _NAME_RE.fullmatch(name) is None:
+        raise ValueError(f"not a valid OData name: {name!r}")
+    return name
+
+
+def _quote_text(text: str) -> str:
+    # Inside an OData string literal the only escape is a doubled single quote.
+    return "'" + text.replace("'", "''") + "'"
+
+
+def render_literal(value: Scalar) -> str:
+    """Render one filter literal; every literal but ``null`` is single-quoted.
+
+    Strings keep their text with ``'`` doubled; numbers use their exact decimal text (no float
+    round trip for ints, so 64-bit ids stay intact); booleans are ``'true'``/``'false'``;
+    datetimes are ISO-8601 (naive ones taken as UTC).
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):  # before int: bool is an int subclass
+        return "'true'" if value else "'false'"
+    if isinstance(value, str):
+        return _quote_text(value)
+    if isinstance(value, int):
+        return f"'{value}'"
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("NaN and infinity have no OData literal")
+        return f"'{value!r}'"
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("NaN and infinity have no OData literal")
+        return f"'{value}'"
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return f"'{aware.isoformat()}'"
+    if isinstance(value, date):
+        return f"'{value.isoformat()}'"
+    raise TypeError(f"unsupported literal type: {type(value).__name__}")
+
+
+class FilterNode:
+    """Base of the typed ``$filter`` tree; ``render()`` gives the OData text."""
+
+    __slots__ = ()
+
+    def render(self) -> str:
+        """Return this node as OData ``$filter`` text."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class _Compare(FilterNode):
+    field: str
+    value: Scalar
+    op: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        check_name(self.field)
+        render_literal(self.value)  # fail at construction, not at send time
+
+    def render(self) -> str:
+        """Return ``Field op literal``."""
+        return f"{self.field} {self.op} {render_literal(self.value)}"
+
+
+class Eq(_Compare):
+    """``field eq value``."""
+
+    op = "eq"
+
+
+class Ne(_Compare):
+    """``field ne value``."""
+
+    op = "ne"
+
+
+class Gt(_Compare):
+    """``field gt value``."""
+
+    op = "gt"
+
+
+class Ge(_Compare):
+    """``field ge value``."""
+
+    op = "ge"
+
+
+class Lt(_Compare):
+    """``field lt value``."""
+
+    op = "lt"
+
+
+class Le(_Compare):
+    """``field le value``."""
+
+    op = "le"
+
+
+@dataclass(frozen=True, slots=True)
+class _StringFunction(FilterNode):
+    field: str
+    value: str
+    function: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        check_name(self.field)
+        if not isinstance(self.value, str):
+            raise TypeError(f"{self.function}() needs a string value")
+
+    def render(self) -> str:
+        """Return ``function(Field,'value')``."""
+        return f"{self.function}({self.field},{_quote_text(self.value)})"
+
+
+class Contains(_StringFunction):
+    """``contains(field, 'value')``."""
+
+    function = "contains"
+
+
+class StartsWith(_StringFunction):
+    """``startswith(field, 'value')``."""
+
+    function = "startswith"
+
+
+def _group(node: FilterNode) -> str:
+    text = node.render()
+    return f"({text})" if isinstance(node, And | Or) else text
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class And(FilterNode):
+    """All of the operands hold."""
+
+    operands: tuple[FilterNode, ...]
+
+    def __init__(self, *operands: FilterNode) -> None:
+        if not operands:
+            raise ValueError("And() needs at least one operand")
+        object.__setattr__(self, "operands", operands)
+
+    def render(self) -> str:
+        """Return the operands joined by ``and``, nested groups in parentheses."""
+        return " and ".join(_group(o) for o in self.operands)
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Or(FilterNode):
+    """At least one of the operands holds."""
+
+    operands: tuple[FilterNode, ...]
+
+    def __init__(self, *operands: FilterNode) -> None:
+        if not operands:
+            raise ValueError("Or() needs at least one operand")
+        object.__setattr__(self, "operands", operands)
+
+    def render(self) -> str:
+        """Return the operands joined by ``or``, nested groups in parentheses."""
+        return " or ".join(_group(o) for o in self.operands)
+
+
+@dataclass(frozen=True, slots=True)
+class Not(FilterNode):
+    """The operand does not hold."""
+
+    operand: FilterNode
+
+    def render(self) -> str:
+        """Return ``not (operand)``."""
+        return f"not ({self.operand.render()})"
+
+
+def In(field: str, values: Iterable[Scalar]) -> Or:  # noqa: N802 - reads like the other nodes
+    """``field`` equals one of ``values`` (rendered as ``or``-ed ``eq``; no ``in`` on old servers).
+
+    Raises:
+        ValueError: ``values`` is empty (an empty ``or`` has no OData form).
+    """
+    unique = list(dict.fromkeys(values))
+    if not unique:
+        raise ValueError("In() needs at least one value")
+    return Or(*(Eq(field, v) for v in unique))
+
+
+@dataclass(frozen=True, slots=True)
+class ODataQuery:
+    """OData query options of one collection read.
+
+    Attributes:
+        select: properties to return (``$select``); ``None`` for all.
+        filter: a typed filter (``$filter``).
+        orderby: ``(field, descending)`` pairs (``$orderby``).
+        top: page size (``$top``).
+        skip: rows to skip (``$skip``).
+        count: ask for ``@odata.count`` (``$count=true``).
+    """
+
+    select: tuple[str, ...] | None = None
+    filter: FilterNode | None = None
+    orderby: tuple[tuple[str, bool], ...] = ()
+    top: int | None = None
+    skip: int | None = None
+    count: bool = False
+
+    def __post_init__(self) -> None:
+        for name in self.select or ():
+            check_name(name)
+        for name, _ in self.orderby:
+            check_name(name)
+        for option in (self.top, self.skip):
+            if option is not None and (isinstance(option, bool) or option < 0):
+                raise ValueError("$top and $skip must be non-negative integers")
+
+    def to_params(self) -> dict[str, str]:
+        """Return the query-string parameters (names with their ``$``)."""
+        params: dict[str, str] = {}
+        if self.select:
+            params["$select"] = ",".join(self.select)
+        if self.filter is not None:
+            params["$filter"] = self.filter.render()
+        if self.orderby:
+            params["$orderby"] = ",".join(
+                f"{name} desc" if desc else name for name, desc in self.orderby
+            )
+        if self.top is not None:
+            params["$top"] = str(int(self.top))
+        if self.skip is not None:
+            params["$skip"] = str(int(self.skip))
+        if self.count:
+            params["$count"] = "true"
+        return params
+
+
+def entity_path(entity_set: str, key: str) -> str:
+    """Address one entity: ``entity_path("jobs", "My Job")`` → ``jobs('My%20Job')``.
+
+    The quote is doubled first, then everything but unreserved characters and ``'`` is
+    percent-encoded (``/ ? # % ( )`` included), so a key can never leave its segment.
+    """
+    check_name(entity_set)
+    return f"{entity_set}('{quote(key.replace(chr(39), chr(39) * 2), safe=chr(39))}')"
+
+
+def _encoded_len(text: str) -> int:
+    # What a term costs in the final URL (percent-encoded query value).
+    return len(quote(text, safe=""))
+
+
+def chunk_or_filters(
+    field: str, values: Iterable[Scalar], max_chars: int = 1500
+) -> list[FilterNode]:
+    """Split ``field eq v1 or field eq v2 …`` into filters whose encoded text fits ``max_chars``.
+
+    Values are deduplicated (first occurrence kept). A single value longer than the limit still
+    gets its own chunk: it cannot be split, and dropping it would lose a key.
+    """
+    check_name(field)
+    unique = list(dict.fromkeys(values))
+    separator = _encoded_len(" or ")
+    chunks: list[FilterNode] = []
+    current: list[Eq] = []
+    size = 0
+    for value in unique:
+        term = Eq(field, value)
+        cost = _encoded_len(term.render())
+        if current and size + separator + cost > max_chars:
+            chunks.append(Or(*current))
+            current, size = [], 0
+        size += cost + (separator if current else 0)
+        current.append(term)
+    if current:
+        chunks.append(Or(*current))
+    return chunks
+
+
+def _shape(body: object) -> str:
+    return type(body).__name__
+
+
+def unwrap_collection(body: object) -> list[dict[str, Any]]:
+    """Rows of a collection answer: ``{"value": [...]}``, a bare array, or a bare object.
+
+    Raises:
+        UpstreamBadResponseError: the body is none of those shapes.
+    """
+    if body is None:
+        return []
+    if isinstance(body, dict):
+        value = body.get("value")
+        if isinstance(value, list):
+            rows = value
+        elif "value" in body and value is None:
+            return []
+        else:
+            return [_strip_annotations(body)]
+    elif isinstance(body, list):
+        rows = body
+    else:
+        raise UpstreamBadResponseError(f"expected a JSON collection, got {_shape(body)}")
+    if not all(isinstance(row, dict) for row in rows):
+        raise UpstreamBadResponseError("expected a JSON collection of objects")
+    return rows
+
+
+def _strip_annotations(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if not k.startswith("@")}
+
+
+def unwrap_entity(body: object) -> dict[str, Any]:
+    """The single entity of an answer: a bare object, or a ``value`` array of one.
+
+    Raises:
+        UpstreamNotFoundError: the answer is an empty collection.
+        UpstreamBadResponseError: the answer holds several rows or is not JSON objects.
+    """
+    rows = unwrap_collection(body)
+    if not rows:
+        raise UpstreamNotFoundError(404, "The entity does not exist.")
+    if len(rows) > 1:
+        raise UpstreamBadResponseError("expected one entity, got a collection")
+    return _strip_annotations(rows[0])
+
+
+def read_count(body: object) -> int | None:
+    """``@odata.count`` of a collection answer, or ``None`` when absent or not a number."""
+    if not isinstance(body, dict):
+        return None
+    raw = body.get("@odata.count")
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw)
+    return None
+
+
+# ---------------------------------------------------------------- client-side evaluation
+# Used where a server cannot filter (history on some Sync versions, §11): the same typed
+# filter is then applied to the fetched rows.
+
+
+def _comparable(row_value: object, literal: Scalar) -> tuple[Any, Any] | None:
+    """Coerce a wire value and a literal to one comparable type, or ``None`` if impossible."""
+    if row_value is None or literal is None:
+        return None
+    if isinstance(literal, bool) or isinstance(row_value, bool):
+        return str(row_value).lower(), str(literal).lower()
+    if isinstance(literal, int | float | Decimal) or isinstance(row_value, int | float):
+        try:
+            return Decimal(str(row_value)), Decimal(str(literal))
+        except ArithmeticError:
+            return str(row_value), str(literal)
+    if isinstance(literal, datetime | date):
+        parsed = _parse_when(row_value)
+        wanted = _parse_when(literal.isoformat())
+        return (parsed, wanted) if parsed is not None and wanted is not None else None
+    return str(row_value), str(literal)
+
+
+def _parse_when(text: object) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def evaluate(node: FilterNode, row: Mapping[str, Any]) -> bool:
+    """Whether a wire row (keys matched case-insensitively) satisfies ``node``."""
+    lowered = {k.lower(): v for k, v in row.items()}
+    return _eval(node, lowered)
+
+
+def _eval(node: FilterNode, row: Mapping[str, Any]) -> bool:
+    if isinstance(node, And):
+        return all(_eval(o, row) for o in node.operands)
+    if isinstance(node, Or):
+        return any(_eval(o, row) for o in node.operands)
+    if isinstance(node, Not):
+        return not _eval(node.operand, row)
+    if isinstance(node, _StringFunction):
+        value = row.get(node.field.lower())
+        if value is None:
+            return False
+        text = str(value)
+        return node.value in text if isinstance(node, Contains) else text.startswith(node.value)
+    if isinstance(node, _Compare):
+        value = row.get(node.field.lower())
+        if node.value is None or value is None:
+            # null only equals null; ordering against null is false (OData semantics).
+            same = value is None and node.value is None
+            if isinstance(node, Eq):
+                return same
+            return not same if isinstance(node, Ne) else False
+        pair = _comparable(value, node.value)
+        if pair is None:
+            return isinstance(node, Ne)
+        left, right = pair
+        try:
+            return bool(_OPS[node.op](left, right))
+        except TypeError:
+            return False
+    raise TypeError(f"unknown filter node {type(node).__name__}")
+
+
+_OPS: dict[str, Any] = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+}
+
+
+def filter_fields(node: FilterNode) -> set[str]:
+    """Every field name a filter mentions (to keep them when ``$select`` narrows rows)."""
+    if isinstance(node, And | Or):
+        return set().union(*(filter_fields(o) for o in node.operands))
+    if isinstance(node, Not):
+        return filter_fields(node.operand)
+    if isinstance(node, _Compare | _StringFunction):
+        return {node.field}
+    return set()

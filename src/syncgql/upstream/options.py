@@ -1,0 +1,89 @@
+"""Options of the upstream client: small frozen dataclasses with safe defaults (security.md §7)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = ["BreakerOptions", "CallObserver", "ClientOptions", "RetryOptions", "Timeouts"]
+
+CallObserver = Callable[[str, str, "int | None", float, int], None]
+"""``on_call(endpoint, method, status, seconds, retried)``; ``endpoint`` is a label, never a URL."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """httpx timeouts in seconds; ``deadline`` bounds one call including its retries."""
+
+    connect: float = 2.0
+    read: float = 10.0
+    write: float = 5.0
+    pool: float = 2.0
+    deadline: float = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class RetryOptions:
+    """Retries of idempotent calls: full-jitter exponential backoff within a retry budget.
+
+    Attributes:
+        max_retries: retries after the first attempt.
+        base: first backoff ceiling in seconds (doubles per retry).
+        cap: largest backoff ceiling in seconds.
+        budget_ratio: retries allowed as a share of the calls in ``budget_window``.
+        budget_window: seconds of call history the budget looks at.
+        budget_min: retries always allowed per window, so a quiet process can still retry.
+    """
+
+    max_retries: int = 2
+    base: float = 0.05
+    cap: float = 0.5
+    budget_ratio: float = 0.2
+    budget_window: float = 10.0
+    budget_min: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerOptions:
+    """Circuit breaker: opens after ``failure_threshold`` consecutive transient failures."""
+
+    failure_threshold: int = 5
+    open_seconds: float = 5.0
+    jitter: float = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class ClientOptions:
+    """Everything tunable about the upstream client.
+
+    Attributes:
+        timeouts: connect/read/write/pool timeouts and the per-call deadline.
+        retry: retry policy of idempotent calls.
+        breaker: circuit breaker policy.
+        max_connections: pool size (also caps in-flight upstream calls).
+        max_keepalive: idle keep-alive connections kept.
+        max_body_bytes: largest response body accepted.
+        max_filter_chars: longest encoded ``$filter`` of one batched call.
+        max_concurrent_chunks: chunked batch reads run at most this many calls at once.
+        execute_wait_max: read timeout of ``executeJob``/``executeQuery`` waiting with no timeout.
+        wait_margin: seconds added to a job timeout to get the HTTP read timeout.
+        history_fallback_top: rows fetched when the server cannot filter history.
+        log_action: name of the job-log action (``getJobLog``; some servers use ``getlogs``).
+        verify: TLS verification (``True``, ``False`` or a CA bundle path).
+        on_call: observer called once per logical call (metrics).
+    """
+
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryOptions = field(default_factory=RetryOptions)
+    breaker: BreakerOptions = field(default_factory=BreakerOptions)
+    max_connections: int = 50
+    max_keepalive: int = 20
+    max_body_bytes: int = 32 * 1024 * 1024
+    max_filter_chars: int = 1500
+    max_concurrent_chunks: int = 4
+    execute_wait_max: float = 600.0
+    wait_margin: float = 10.0
+    history_fallback_top: int = 1000
+    log_action: str = "getJobLog"
+    verify: bool | str = True
+    on_call: CallObserver | None = None
