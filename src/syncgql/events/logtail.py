@@ -1,0 +1,262 @@
+"""A shared tail of job logs: one upstream fetch per watched job per tick, for all followers.
+
+The poller (the lease holder, or every replica while Redis is down) fetches the full log text
+of each job that has log followers anywhere in the cluster, and publishes only the lines it
+has not published yet on ``log:<job>`` as :class:`LogChunk` s whose cursor is
+``<run_id>:<line_number>`` of their last line. A follower subscribes first, then reads the
+backlog after its cursor (from this process's cache or one fetch), then follows the topic,
+dropping lines at or below its position and filling any gap with one fetch: no duplicates, no
+holes. A line without its terminator is published once it stayed the same over two polls
+(the upstream may be writing it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+from syncgql.errors import SyncgqlError
+from syncgql.events.broadcaster import Broadcaster, Subscription
+from syncgql.events.cluster import ClusterState, LocalClusterState
+from syncgql.events.lease import Lease
+from syncgql.events.model import (
+    LogChunk,
+    decode_log_chunk,
+    encode_log_chunk,
+    make_cursor,
+    parse_cursor,
+)
+from syncgql.events.watcher import is_transient
+
+logger = logging.getLogger(__name__)
+
+#: ``(job_name, run_id or None for the latest run) -> (run_id or None, full log text)``.
+FetchLog = Callable[[str, str | None], Awaitable[tuple[str | None, str]]]
+
+#: Lines per published chunk: bounds one message, whatever the size of a log.
+CHUNK_LINES = 500
+
+
+def log_topic(job_name: str) -> str:
+    """The topic of one job's log chunks."""
+    return f"log:{job_name}"
+
+
+@dataclass(slots=True)
+class _Tail:
+    run_id: str
+    lines: list[str]
+    partial: str = ""
+    was_active: bool = True
+
+
+def _split(text: str, previous_partial: str) -> tuple[list[str], str]:
+    """Complete lines, plus the trailing partial line once it is stable; and the partial."""
+    lines = text.splitlines()
+    partial = ""
+    if lines and not text.endswith(("\n", "\r")):
+        partial = lines.pop()
+        if partial == previous_partial:
+            lines.append(partial)
+    return lines, partial
+
+
+class LogTailer:
+    """Polls the logs of followed jobs once for everyone and publishes the new lines.
+
+    Args:
+        fetch_log: ``(job_name, run_id) -> (run_id, full_text)``; ``run_id`` None means the
+            latest run. Return a stable run id (the RunId, or the run start date) so cursors
+            of different runs differ.
+        broadcaster: where chunks are published.
+        lease: who polls; its ``run()`` loop is driven by the ``StatusWatcher``.
+        interval: seconds between polls.
+        cluster: interest sharing; in-process by default.
+        is_active: whether a job is queued or running (e.g. from ``StatusWatcher.current``);
+            when given, a job's log is polled only while it runs, plus once after it stops.
+        max_backoff: the longest wait after failed polls.
+    """
+
+    def __init__(
+        self,
+        fetch_log: FetchLog,
+        broadcaster: Broadcaster,
+        lease: Lease,
+        interval: float = 1.0,
+        *,
+        cluster: ClusterState | None = None,
+        is_active: Callable[[str], bool] | None = None,
+        max_backoff: float = 30.0,
+        fetch_timeout: float = 10.0,
+    ) -> None:
+        self._fetch_log = fetch_log
+        self._broadcaster = broadcaster
+        self._lease = lease
+        self._interval = interval
+        self._cluster: ClusterState = cluster if cluster is not None else LocalClusterState()
+        self._is_active = is_active
+        self._max_backoff = max_backoff
+        self._fetch_timeout = fetch_timeout
+        self._rng = random.Random()  # noqa: S311 - jitter, not crypto
+        self._tails: dict[str, _Tail] = {}
+        self._failures = 0
+        self._task: asyncio.Task[None] | None = None
+        #: Ticks that polled at least one log.
+        self.polls_total = 0
+        #: Upstream log fetches (ticks and follower backlogs).
+        self.upstream_calls_total = 0
+
+    async def start(self) -> None:
+        """Start the poll loop."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="syncgql-log-tailer")
+
+    async def stop(self) -> None:
+        """Stop the poll loop."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    @contextlib.asynccontextmanager
+    async def follow(
+        self, job_name: str, *, after: str | None = None, maxsize: int = 256
+    ) -> AsyncIterator[AsyncIterator[LogChunk]]:
+        """Follow a job's log from after ``after`` (a cursor), or from the latest run's start.
+
+        Use as ``async with tailer.follow(job, after=c) as chunks: async for chunk in chunks``.
+        Iteration raises ``SubscriptionOverflowError`` if the reader falls ``maxsize`` chunks
+        behind (resume from the last cursor seen).
+
+        Raises:
+            ValueError: ``after`` is not a cursor this layer made.
+        """
+        position = None if after is None else parse_cursor(after)
+        async with (
+            self._cluster.interest(job_name, "log"),
+            self._broadcaster.subscribe(log_topic(job_name), mode="queue", maxsize=maxsize) as sub,
+        ):
+            chunks = self._follow(job_name, position, sub)
+            try:
+                yield chunks
+            finally:
+                await chunks.aclose()
+
+    # ------------------------------------------------------------ follower side
+
+    async def _follow(
+        self, job: str, position: tuple[str, int] | None, sub: Subscription
+    ) -> AsyncGenerator[LogChunk, None]:
+        run, last = position if position is not None else (None, 0)
+        finished: set[str] = set()
+        current_run, lines = await self._backlog(job, run)
+        if run is not None and current_run != run:
+            finished.add(run)  # the cursor's run is gone upstream: start at the new run
+            last = 0
+        run = current_run
+        if len(lines) > last:
+            yield LogChunk(job, run, make_cursor(run, len(lines)), tuple(lines[last:]))
+            last = len(lines)
+        async for payload in sub:
+            try:
+                chunk = decode_log_chunk(payload)
+            except ValueError:
+                continue
+            if chunk.run_id in finished:
+                continue
+            if chunk.run_id != run:
+                latest, _ = await self._backlog(job, None)
+                if latest != chunk.run_id:
+                    finished.add(chunk.run_id)  # a stale chunk of an older run
+                    continue
+                finished.add(run)
+                run, last = chunk.run_id, 0
+            if chunk.last_line <= last:
+                continue
+            if chunk.first_line > last + 1:
+                _, fill = await self._backlog(job, run)
+                gap = fill[last : chunk.first_line - 1]
+                if gap:
+                    last += len(gap)
+                    yield LogChunk(job, run, make_cursor(run, last), tuple(gap))
+            fresh = chunk.lines[max(0, last - chunk.first_line + 1) :]
+            last = chunk.last_line
+            yield LogChunk(job, run, make_cursor(run, last), fresh)
+
+    async def _backlog(self, job: str, run: str | None) -> tuple[str, list[str]]:
+        tail = self._tails.get(job)
+        if tail is not None and (run is None or run == tail.run_id) and self._polling:
+            return tail.run_id, list(tail.lines)
+        self.upstream_calls_total += 1
+        async with asyncio.timeout(self._fetch_timeout):
+            run_id, text = await self._fetch_log(job, run or None)
+        return run_id or "", _split(text, "")[0]
+
+    # ------------------------------------------------------------ poller side
+
+    @property
+    def _polling(self) -> bool:
+        return self._lease.held or self._lease.degraded
+
+    async def _loop(self) -> None:
+        while True:
+            delay = self._interval
+            try:
+                await self._tick()
+                self._failures = 0
+            except Exception as exc:  # the loop must outlive any failure; logged
+                self._failures += 1
+                delay = min(self._max_backoff, self._interval * 2**self._failures)
+                delay *= self._rng.uniform(0.5, 1.0)
+                if not is_transient(exc):
+                    logger.error("log poll failed: %s", type(exc).__name__, exc_info=exc)
+                elif self._failures == 1:
+                    logger.warning("log poll failed, backing off: %s", type(exc).__name__)
+            await asyncio.sleep(delay)
+
+    async def _tick(self) -> None:
+        await self._cluster.refresh()
+        if not self._polling:
+            self._tails.clear()
+            return
+        jobs = (await self._cluster.cluster_interest()).log
+        for gone in set(self._tails) - jobs:
+            del self._tails[gone]
+        polled = False
+        for job in sorted(jobs):
+            active = True if self._is_active is None else self._is_active(job)
+            tail = self._tails.get(job)
+            if tail is not None and not active and not tail.was_active:
+                continue
+            polled = True
+            try:
+                await self._poll(job)
+            except SyncgqlError as exc:
+                if exc.is_transient:
+                    raise
+                logger.warning("log of a job unavailable: %s", type(exc).__name__)
+                continue
+            self._tails[job].was_active = active
+        if polled:
+            self.polls_total += 1
+
+    async def _poll(self, job: str) -> None:
+        self.upstream_calls_total += 1
+        async with asyncio.timeout(self._fetch_timeout):
+            run_id, text = await self._fetch_log(job, None)
+        run = run_id or ""
+        tail = self._tails.get(job)
+        if tail is None or tail.run_id != run:
+            tail = self._tails[job] = _Tail(run, [])
+        lines, tail.partial = _split(text, tail.partial)
+        published = len(tail.lines)
+        tail.lines = lines
+        for start in range(published, len(lines), CHUNK_LINES):
+            part = lines[start : start + CHUNK_LINES]
+            chunk = LogChunk(job, run, make_cursor(run, start + len(part)), tuple(part))
+            await self._broadcaster.publish(log_topic(job), encode_log_chunk(chunk))

@@ -1,0 +1,315 @@
+"""The status watcher: one upstream poll loop per process, or per cluster behind a lease.
+
+Each tick of the lease holder makes ONE ``fetch_all()`` (job-level status of every job — the
+upstream's ``getJobStatus {}``) plus ONE ``fetch_job(name)`` per job that is queued or running
+(or just stopped) *and* has progress watchers somewhere in the cluster. It compares with the
+previous snapshots and publishes a :class:`JobStatusEvent` on ``status:<job>`` and
+``status:*`` for every change. However many subscribers there are, the upstream sees the same
+calls: subscribers only register interest (``watch``) and read the broadcaster.
+
+Pacing: ``fast_interval`` while a job is active or anyone watches, ``slow_interval`` when idle;
+after a failed poll, jittered exponential backoff up to ``max_backoff``; ``poke()`` polls at
+once. Replicas that do not hold the lease keep their cache from the snapshots the holder
+stores (``ClusterState``), so ``current()`` answers everywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import replace
+
+from syncgql.errors import SyncgqlError
+from syncgql.events.broadcaster import Broadcaster, SubscriptionOverflowError
+from syncgql.events.cluster import ALL_JOBS, ClusterState, Interest, LocalClusterState
+from syncgql.events.lease import Lease
+from syncgql.events.model import JobStatusEvent, JobStatusSnapshot, encode_event
+
+logger = logging.getLogger(__name__)
+
+FetchAll = Callable[[], Awaitable[Sequence[JobStatusSnapshot]]]
+FetchJob = Callable[[str], Awaitable[JobStatusSnapshot]]
+
+#: Topic carrying every job's events (read it in ``queue`` mode: it mixes jobs).
+STATUS_ALL_TOPIC = "status:*"
+#: Topic on which replicas wake the poller ("poke": poll now; "interest": re-read interest).
+CONTROL_TOPIC = "control:status-watcher"
+
+
+def status_topic(job_name: str) -> str:
+    """The topic of one job's status events."""
+    return f"status:{job_name}"
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a failed poll may succeed if repeated (upstream down, timeout, 5xx, 429)."""
+    if isinstance(exc, SyncgqlError):
+        return exc.is_transient
+    return isinstance(exc, OSError | TimeoutError)
+
+
+class StatusWatcher:
+    """Polls job status once for everyone and publishes the changes.
+
+    Args:
+        fetch_all: job-level status of every job, one upstream call.
+        fetch_job: one job's status with per-task rows (``queries``), one upstream call.
+        broadcaster: where events are published.
+        lease: who polls; the watcher runs its ``run()`` loop between start and stop.
+        fast_interval: seconds between polls while a job is active or anyone watches.
+        slow_interval: seconds between polls when idle.
+        max_backoff: the longest wait after failed polls.
+        clock: monotonic time, injectable for tests.
+        cluster: interest and snapshot sharing; in-process by default.
+        poll_timeout: a poll taking longer counts as a transient failure.
+    """
+
+    def __init__(
+        self,
+        fetch_all: FetchAll,
+        fetch_job: FetchJob,
+        broadcaster: Broadcaster,
+        lease: Lease,
+        *,
+        fast_interval: float = 1.0,
+        slow_interval: float = 15.0,
+        max_backoff: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        cluster: ClusterState | None = None,
+        poll_timeout: float = 10.0,
+    ) -> None:
+        self._fetch_all = fetch_all
+        self._fetch_job = fetch_job
+        self._broadcaster = broadcaster
+        self._lease = lease
+        self._fast = fast_interval
+        self._slow = max(slow_interval, fast_interval)
+        self._max_backoff = max_backoff
+        self._clock = clock
+        self._cluster: ClusterState = cluster if cluster is not None else LocalClusterState()
+        self._poll_timeout = poll_timeout
+        self._rng = random.Random()  # noqa: S311 - jitter, not crypto
+        self._events: dict[str, JobStatusEvent] = {}
+        self._sequence = 0
+        self._wake = asyncio.Event()
+        self._poke = False
+        self._failures = 0
+        self._backoff = 0.0
+        self._last_tick = float("-inf")
+        self._last_ok: float | None = None
+        self._started_at: float | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        #: Ticks that polled the upstream (successful or not).
+        self.polls_total = 0
+        #: Upstream calls made (``fetch_all`` plus ``fetch_job``).
+        self.upstream_calls_total = 0
+        #: Polls that failed.
+        self.poll_errors_total = 0
+        lease.add_listener(self._wake.set)
+
+    # ------------------------------------------------------------ public surface
+
+    @property
+    def lag_seconds(self) -> float:
+        """Seconds since the cache was last known fresh (a poll, or a follower's sync)."""
+        since = self._last_ok if self._last_ok is not None else self._started_at
+        return 0.0 if since is None else max(0.0, self._clock() - since)
+
+    @property
+    def polling(self) -> bool:
+        """Whether this process polls the upstream (lease held, or Redis down)."""
+        return self._lease.held or self._lease.degraded
+
+    @property
+    def failing(self) -> bool:
+        """Whether the last poll failed (the watcher is backing off)."""
+        return self._failures > 0
+
+    async def start(self) -> None:
+        """Start the lease loop and the poll loop (and the control listener in a cluster)."""
+        if self._tasks:
+            return
+        self._started_at = self._clock()
+        self._tasks.append(asyncio.create_task(self._lease.run(), name="syncgql-lease"))
+        self._tasks.append(asyncio.create_task(self._loop(), name="syncgql-status-watcher"))
+        if self._cluster.shared:
+            self._tasks.append(asyncio.create_task(self._listen(), name="syncgql-watcher-control"))
+
+    async def stop(self, *, release_lease: bool = True) -> None:
+        """Stop every task; release the lease unless told not to (tests simulating a crash)."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if release_lease:
+            await self._lease.release()
+
+    def current(self, job_name: str) -> JobStatusSnapshot | None:
+        """The latest known state of a job, or None if it was never seen."""
+        event = self._events.get(job_name)
+        return None if event is None else event.current
+
+    def current_event(self, job_name: str) -> JobStatusEvent | None:
+        """The latest event of a job: its ``sequence`` lets a subscriber drop older events."""
+        return self._events.get(job_name)
+
+    def snapshots(self) -> list[JobStatusSnapshot]:
+        """The latest known state of every job."""
+        return [event.current for event in self._events.values()]
+
+    @contextlib.asynccontextmanager
+    async def watch(self, job_name: str, *, progress: bool = False) -> AsyncIterator[None]:
+        """Register interest in a job (``*``: every job) while the context is open.
+
+        Interest makes the poller run at the fast interval; with ``progress`` it also fetches
+        the job's per-task rows while it runs. It is registered cluster-wide when the
+        cluster state is shared, and wakes the (possibly remote) poller when new.
+        """
+        async with self._cluster.interest(job_name, "progress" if progress else "status") as new:
+            if new:
+                self._wake.set()
+                if self._cluster.shared and not self.polling:
+                    await self._broadcaster.publish(CONTROL_TOPIC, b"interest")
+            yield
+
+    async def poke(self, job_name: str | None = None) -> None:
+        """Poll at once (e.g. after ``executeJob``/``cancelJob``), wherever the poller runs.
+
+        ``job_name`` is accepted for the callers' clarity; a poll covers every job anyway.
+        """
+        self._poke = True
+        self._wake.set()
+        if self._cluster.shared and not self.polling:
+            await self._broadcaster.publish(CONTROL_TOPIC, b"poke")
+
+    # ------------------------------------------------------------ loops
+
+    async def _loop(self) -> None:
+        while True:
+            self._wake.clear()
+            interest = await self._cluster.cluster_interest()
+            wait = self._backoff if self._failures else self._interval(interest)
+            delay = self._last_tick + wait - self._clock()
+            if self._poke or delay <= 0:
+                self._poke = False
+                self._last_tick = self._clock()
+                await self._tick(interest)
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
+
+    async def _listen(self) -> None:
+        while True:
+            async with self._broadcaster.subscribe(CONTROL_TOPIC, mode="queue", maxsize=64) as sub:
+                try:
+                    async for message in sub:
+                        if message == b"poke":
+                            self._poke = True
+                        self._wake.set()
+                except SubscriptionOverflowError:
+                    continue
+            return  # the broadcaster closed
+
+    def _interval(self, interest: Interest) -> float:
+        if interest or any(e.current.active for e in self._events.values()):
+            return self._fast
+        return self._slow
+
+    async def _tick(self, interest: Interest) -> None:
+        await self._cluster.refresh()
+        if not self.polling:
+            loaded = await self._cluster.load_if_changed()
+            if loaded is not None:
+                self._events = {event.job_name: event for event in loaded}
+                self._sequence = max([self._sequence, *(e.sequence for e in loaded)])
+            self._last_ok = self._clock()
+            return
+        self.polls_total += 1
+        try:
+            async with asyncio.timeout(self._poll_timeout):
+                polled = await self._poll(interest)
+        except Exception as exc:  # noqa: BLE001 - the loop must outlive any failure; logged below
+            self._failed(exc)
+            return
+        if self._failures:
+            logger.info("status poll recovered after %d failures", self._failures)
+        self._failures = 0
+        self._last_ok = self._clock()
+        await self._publish(polled)
+
+    def _failed(self, exc: Exception) -> None:
+        self.poll_errors_total += 1
+        self._failures += 1
+        base = min(self._max_backoff, self._fast * 2**self._failures)
+        self._backoff = base * self._rng.uniform(0.5, 1.0)
+        if is_transient(exc):
+            if self._failures == 1:
+                logger.warning("status poll failed, backing off: %s", _describe(exc))
+        else:
+            logger.error("status poll failed: %s", _describe(exc), exc_info=exc)
+
+    async def _poll(self, interest: Interest) -> dict[str, tuple[JobStatusSnapshot, bool]]:
+        """One ``fetch_all`` plus per-task fetches; returns job -> (snapshot, detailed)."""
+        self.upstream_calls_total += 1
+        rows = await self._fetch_all()
+        polled = {row.job_name: (row, False) for row in rows}
+        every = ALL_JOBS in interest.progress
+        for name, (row, _) in list(polled.items()):
+            if not (every or name in interest.progress):
+                continue
+            previous = self._events.get(name)
+            if not (row.active or (previous is not None and previous.current.active)):
+                continue
+            self.upstream_calls_total += 1
+            try:
+                polled[name] = (await self._fetch_job(name), True)
+            except SyncgqlError as exc:
+                if exc.is_transient:
+                    raise
+                # e.g. the job was deleted between the two calls: keep the job-level row.
+                logger.warning("per-task status of a job failed: %s", _describe(exc))
+        return polled
+
+    async def _publish(self, polled: dict[str, tuple[JobStatusSnapshot, bool]]) -> None:
+        now = time.time()
+        changed: list[JobStatusEvent] = []
+        for name, (snapshot, detailed) in polled.items():
+            previous = self._events.get(name)
+            before = None if previous is None else previous.current
+            if not _differs(before, snapshot, detailed=detailed):
+                continue
+            self._sequence += 1
+            event = JobStatusEvent(name, before, snapshot, self._sequence, now)
+            self._events[name] = event
+            changed.append(event)
+        removed = [name for name in self._events if name not in polled]
+        for name in removed:
+            del self._events[name]
+        for event in changed:
+            payload = encode_event(event)
+            await self._broadcaster.publish(status_topic(event.job_name), payload)
+            await self._broadcaster.publish(STATUS_ALL_TOPIC, payload)
+        await self._cluster.store(changed, removed)
+
+
+def _differs(before: JobStatusSnapshot | None, after: JobStatusSnapshot, *, detailed: bool) -> bool:
+    if before is None:
+        return True
+    if detailed:
+        return before != after
+    # A job-level row has no task rows: compare without them, or a progress watcher leaving
+    # would look like a change.
+    return replace(before, queries=()) != replace(after, queries=())
+
+
+def _describe(exc: BaseException) -> str:
+    """Class and code only: upstream messages may quote request data."""
+    code = getattr(exc, "code", None)
+    return f"{type(exc).__name__}" + (f" ({code})" if code else "")
