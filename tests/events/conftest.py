@@ -53,11 +53,11 @@ class FakeUpstream:
         return self.logs.get(name, (None, ""))
 
 
-async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> float:
-    """Wait until ``predicate()`` is true; return the seconds it took (fails after timeout)."""
+async def eventually(predicate: Callable[[], bool], within: float = 5.0) -> float:
+    """Wait until ``predicate()`` is true; return the seconds it took (fails after ``within``)."""
     start = time.monotonic()
     while not predicate():
-        if time.monotonic() - start > timeout:
+        if time.monotonic() - start > within:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.005)
     return time.monotonic() - start
