@@ -1,12 +1,18 @@
 """Fixtures of the HTTP tests: in-process clients and a real uvicorn socket on 127.0.0.1."""
 
 import asyncio
+import hashlib
+import json
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -71,3 +77,71 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     app, state = make_app(**options)
     with serve(app) as base:
         yield LiveServer(url=base, state=state)
+
+
+REPO = Path(__file__).resolve().parents[2]
+NODE_DIR = Path(__file__).resolve().parent / "node"
+
+
+def require_tool(name: str, hint: str) -> str:
+    """Return the path of a tool the live tests need, or fail (never skip) saying how to get it."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"`{name}` is not installed; the HTTP live tests need it ({hint}).")
+    return path
+
+
+@pytest.fixture(scope="session")
+def node_helpers() -> Path:
+    """Return tests/http/node with its npm packages installed (``npm ci`` when the lock changed)."""
+    require_tool("node", "apt-get install -y nodejs npm")
+    npm = require_tool("npm", "apt-get install -y nodejs npm")
+    lock = (NODE_DIR / "package-lock.json").read_bytes()
+    stamp = NODE_DIR / "node_modules" / ".syncgql-install-stamp"
+    digest = hashlib.sha256(lock).hexdigest()
+    if not stamp.is_file() or stamp.read_text() != digest:
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=NODE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.fail(f"npm ci in {NODE_DIR} failed:\n{done.stdout}\n{done.stderr}")
+        stamp.write_text(digest)
+    return NODE_DIR
+
+
+@pytest.fixture(scope="session")
+def graphiql_bundle() -> Path:
+    """The real GraphiQL bundle, built by scripts/build-graphiql.sh (a no-op when up to date)."""
+    require_tool("node", "apt-get install -y nodejs npm")
+    require_tool("npm", "apt-get install -y nodejs npm")
+    done = subprocess.run(
+        ["bash", str(REPO / "scripts" / "build-graphiql.sh")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"scripts/build-graphiql.sh failed:\n{done.stdout}\n{done.stderr}")
+    return REPO / "src" / "syncgql" / "static" / "graphiql" / "assets"
+
+
+def run_node(script: Path, *args: str, timeout: float = 90) -> Any:
+    """Run a node helper script and return the JSON it prints on its last stdout line."""
+    done = subprocess.run(
+        ["node", str(script), *args],
+        cwd=script.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        pytest.fail(f"node {script.name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return json.loads(lines[-1])

@@ -54,6 +54,10 @@ class Query:
     def echo(self, value: int) -> int:
         return value
 
+    @strawberry.field
+    def echo_id(self, id: strawberry.ID) -> strawberry.ID:
+        return id
+
 
 @strawberry.type
 class Mutation:
