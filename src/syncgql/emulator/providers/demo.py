@@ -1,0 +1,339 @@
+"""The ``Demo`` provider: a generated, deterministic, read-only shop database.
+
+Tables ``customers`` (Rows//5, at least 1), ``products`` (50), ``orders`` (``Rows``, default 1000)
+and ``order_items`` (3 per order). Values come from ``random.Random`` seeded per table and per
+fixed chunk of 1000 rows, and timestamps from a fixed epoch plus the row id, so every run yields
+the same rows whatever the batch size. ``BatchDelayMs`` pauses after each batch so that tests and
+demos can watch a run progress and cancel it mid-way.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from syncgql.emulator.providers.base import (
+    Batch,
+    ColumnInfo,
+    ProviderError,
+    TableInfo,
+    read_only,
+    select_in_memory,
+)
+from syncgql.emulator.taskquery import ReplicateTask
+
+_CHUNK = 1000
+_MAX_ROWS = 50_000_000
+_MAX_DELAY_MS = 600_000
+_EPOCH = date(2026, 1, 1)
+_TIMES = tuple(f"{h:02d}:{m:02d}:00.000+00:00" for h in range(24) for m in range(60))
+
+_FIRST = (
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Barbara",
+    "Ken",
+    "Margaret",
+    "Dennis",
+    "Frances",
+    "Edsger",
+    "Radia",
+    "John",
+    "Hedy",
+    "Tim",
+    "Katherine",
+    "Donald",
+)
+_LAST = (
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Torvalds",
+    "Liskov",
+    "Thompson",
+    "Hamilton",
+    "Ritchie",
+    "Allen",
+    "Dijkstra",
+    "Perlman",
+    "Backus",
+    "Lamarr",
+    "Berners-Lee",
+    "Johnson",
+    "Knuth",
+)
+_COUNTRIES = ("US", "DE", "FR", "GB", "JP", "BR", "IN", "CA", "ES", "IT")
+_ADJECTIVES = (
+    "Classic",
+    "Smart",
+    "Compact",
+    "Deluxe",
+    "Eco",
+    "Ultra",
+    "Mini",
+    "Pro",
+    "Basic",
+    "Premium",
+)
+_NOUNS = (
+    "Widget",
+    "Gadget",
+    "Lamp",
+    "Chair",
+    "Kettle",
+    "Backpack",
+    "Monitor",
+    "Speaker",
+    "Notebook",
+    "Bottle",
+)
+_CATEGORIES = ("Home", "Office", "Outdoor", "Electronics", "Kitchen")
+# Weighted by repetition: most orders are shipped.
+_STATUSES = ("shipped",) * 6 + ("pending", "pending", "cancelled", "returned")
+
+
+@lru_cache(maxsize=4096)
+def _day(n: int) -> str:
+    return (_EPOCH + timedelta(days=n)).isoformat()
+
+
+def _stamp(minutes: int) -> str:
+    """Fixed epoch + ``minutes``, in the emulator's datetime format."""
+    return f"{_day(minutes // 1440)}T{_TIMES[minutes % 1440]}"
+
+
+@dataclass(frozen=True)
+class _Table:
+    name: str
+    columns: tuple[str, ...]
+    types: tuple[str, ...]
+    seed: int
+    generate: Callable[[random.Random, int, int, int], list[tuple[object, ...]]]
+
+
+def _customers(rng: random.Random, start: int, stop: int, _rows: int) -> list[tuple[object, ...]]:
+    r = rng.random
+    out: list[tuple[object, ...]] = []
+    for i in range(start, stop):
+        first, last = _FIRST[int(r() * 16)], _LAST[int(r() * 16)]
+        email = f"{first.lower()}.{last.lower()}{i}@example.com"
+        out.append((i, f"{first} {last}", email, _COUNTRIES[int(r() * 10)], _stamp(i * 7)))
+    return out
+
+
+def _products(rng: random.Random, start: int, stop: int, _rows: int) -> list[tuple[object, ...]]:
+    r = rng.random
+    return [
+        (
+            i,
+            f"{_ADJECTIVES[(i - 1) % 10]} {_NOUNS[(i - 1) // 10 % 10]} {i}",
+            _CATEGORIES[int(r() * 5)],
+            int(r() * 50_000 + 200) / 100,
+            _stamp(i * 60),
+        )
+        for i in range(start, stop)
+    ]
+
+
+@lru_cache(maxsize=4)
+def _day_stamps(day: int) -> tuple[str, ...]:
+    prefix = _day(day) + "T"
+    return tuple([prefix + t for t in _TIMES])
+
+
+def _minute_stamps(start: int, stop: int) -> list[str]:
+    """``_stamp(m)`` for every minute in ``[start, stop)``, by slicing cached whole days."""
+    out: list[str] = []
+    minute = start
+    while minute < stop:
+        day, offset = divmod(minute, 1440)
+        take = min(stop - minute, 1440 - offset)
+        out.extend(_day_stamps(day)[offset : offset + take])
+        minute += take
+    return out
+
+
+# orders and order_items are the big tables: they are built column by column and zipped, which
+# is about twice as fast as building each tuple in Python (the replication benchmark needs it).
+def _orders(rng: random.Random, start: int, stop: int, rows: int) -> list[tuple[object, ...]]:
+    r = rng.random
+    customers = max(1, rows // 5)
+    count = range(stop - start)
+    customer_ids = [int(r() * customers) + 1 for _ in count]
+    statuses = [_STATUSES[int(r() * 10)] for _ in count]
+    amounts = [int(r() * 100_000) / 100 for _ in count]
+    ids = range(start, stop)
+    return list(zip(ids, customer_ids, _minute_stamps(start, stop), statuses, amounts, strict=True))
+
+
+def _order_items(rng: random.Random, start: int, stop: int, _rows: int) -> list[tuple[object, ...]]:
+    r = rng.random
+    count = range(stop - start)
+    products = [int(r() * 50) + 1 for _ in count]
+    quantities = [int(r() * 5) + 1 for _ in count]
+    prices = [int(r() * 50_000 + 200) / 100 for _ in count]
+    ids = range(start, stop)
+    order_ids = [(i - 1) // 3 + 1 for i in ids]
+    return list(zip(ids, order_ids, products, quantities, prices, strict=True))
+
+
+_TABLES = {
+    t.name: t
+    for t in (
+        _Table(
+            "customers",
+            ("id", "name", "email", "country", "created_at"),
+            ("INTEGER", "TEXT", "TEXT", "TEXT", "TEXT"),
+            1,
+            _customers,
+        ),
+        _Table(
+            "products",
+            ("id", "name", "category", "price", "created_at"),
+            ("INTEGER", "TEXT", "TEXT", "REAL", "TEXT"),
+            2,
+            _products,
+        ),
+        _Table(
+            "orders",
+            ("id", "customer_id", "order_date", "status", "amount"),
+            ("INTEGER", "INTEGER", "TEXT", "TEXT", "REAL"),
+            3,
+            _orders,
+        ),
+        _Table(
+            "order_items",
+            ("id", "order_id", "product_id", "quantity", "unit_price"),
+            ("INTEGER", "INTEGER", "INTEGER", "INTEGER", "REAL"),
+            4,
+            _order_items,
+        ),
+    )
+}
+
+
+def _int_setting(settings: dict[str, str], key: str, default: int, maximum: int) -> int:
+    raw = settings.get(key.lower(), "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > maximum:
+        raise ProviderError(
+            f"Demo setting {key} must be an integer from 0 to {maximum}, got '{raw}'."
+        )
+    return int(raw)
+
+
+class DemoProvider:
+    """Generated source data; ``Rows=<n>`` (default 1000) and ``BatchDelayMs=<ms>`` (default 0)."""
+
+    def __init__(self, settings: dict[str, str], *, base_dir: Path) -> None:
+        del base_dir  # nothing on disk
+        self.rows = _int_setting(settings, "Rows", 1000, _MAX_ROWS)
+        self.batch_delay = _int_setting(settings, "BatchDelayMs", 0, _MAX_DELAY_MS) / 1000
+        self._lock = threading.Lock()
+
+    def row_count(self, table: str) -> int:
+        """How many rows ``table`` has for this connection's ``Rows``."""
+        name = self._table(table).name
+        return {
+            "customers": max(1, self.rows // 5),
+            "products": 50,
+            "orders": self.rows,
+            "order_items": 3 * self.rows,
+        }[name]
+
+    @staticmethod
+    def _table(name: str) -> _Table:
+        table = _TABLES.get(name.lower())
+        if table is None:
+            raise ProviderError(
+                f"no such table: [{name}]; the Demo source has {', '.join(sorted(_TABLES))}."
+            )
+        return table
+
+    def generate(self, table: str, start: int = 0) -> Iterator[list[tuple[object, ...]]]:
+        """Yield the rows of ``table`` chunk by chunk (each chunk seeded on its own)."""
+        spec = self._table(table)
+        total = self.row_count(table)
+        for chunk in range(start // _CHUNK, (total + _CHUNK - 1) // _CHUNK):
+            rng = random.Random(spec.seed * 1_000_003 + chunk)  # noqa: S311 - sample data
+            first = chunk * _CHUNK + 1
+            yield spec.generate(rng, first, min(first + _CHUNK, total + 1), self.rows)
+
+    def test(self) -> None:
+        """Always works: nothing to connect to."""
+
+    def list_tables(self) -> list[TableInfo]:
+        """The four demo tables."""
+        return [TableInfo(name) for name in sorted(_TABLES)]
+
+    def list_columns(self, table: str) -> list[ColumnInfo]:
+        """Columns of a demo table; ``id`` is the primary key."""
+        spec = self._table(table)
+        return [
+            ColumnInfo(name=c, data_type=t, nullable=c != "id", primary_key=c == "id")
+            for c, t in zip(spec.columns, spec.types, strict=True)
+        ]
+
+    def read(self, task: ReplicateTask, batch_size: int) -> Iterator[Batch]:
+        """Stream a generated table, or run the task's SELECT over the tables it names."""
+        if task.select_sql is not None:
+
+            def loader(
+                name: str,
+            ) -> tuple[Sequence[str], Sequence[str], list[tuple[object, ...]]] | None:
+                spec = _TABLES.get(name.lower())
+                if spec is None:
+                    return None
+                rows = [row for chunk in self.generate(name) for row in chunk]
+                return spec.columns, spec.types, rows
+
+            batches = select_in_memory(task.select_sql, loader, batch_size, self._lock)
+        else:
+            batches = self._batches(self._table(task.source_table or task.destination), batch_size)
+        for batch in batches:
+            yield batch
+            if self.batch_delay:
+                time.sleep(self.batch_delay)
+
+    def _batches(self, spec: _Table, batch_size: int) -> Iterator[Batch]:
+        pending: list[tuple[object, ...]] = []
+        sent = False
+        for chunk in self.generate(spec.name):
+            pending.extend(chunk)
+            while len(pending) >= batch_size:
+                yield Batch(spec.columns, pending[:batch_size], spec.types)
+                sent, pending = True, pending[batch_size:]
+        if pending or not sent:
+            yield Batch(spec.columns, pending, spec.types)
+
+    def prepare_table(
+        self,
+        name: str,
+        columns: Sequence[str],
+        *,
+        drop: bool,
+        truncate: bool,
+        types: Sequence[str] = (),
+    ) -> None:
+        """Demo connections cannot be written."""
+        raise read_only("Demo")
+
+    def write_batch(self, name: str, batch: Batch) -> int:
+        """Demo connections cannot be written."""
+        raise read_only("Demo")
+
+    def execute_sql(self, sql: str) -> int:
+        """Demo connections cannot run transformations."""
+        raise read_only("Demo")
+
+    def close(self) -> None:
+        """Nothing to release."""
