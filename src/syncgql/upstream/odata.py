@@ -22,6 +22,7 @@ from syncgql.errors import UpstreamBadResponseError, UpstreamNotFoundError
 
 __all__ = [
     "And",
+    "Compare",
     "Contains",
     "Eq",
     "FilterNode",
@@ -36,11 +37,10 @@ __all__ = [
     "Or",
     "Scalar",
     "StartsWith",
+    "StringFunction",
     "check_name",
     "chunk_or_filters",
     "entity_path",
-    "evaluate",
-    "filter_fields",
     "read_count",
     "render_literal",
     "unwrap_collection",
@@ -111,7 +111,9 @@ class FilterNode:
 
 
 @dataclass(frozen=True, slots=True)
-class _Compare(FilterNode):
+class Compare(FilterNode):
+    """Base of the comparisons: ``field op literal``."""
+
     field: str
     value: Scalar
     op: ClassVar[str] = ""
@@ -125,44 +127,46 @@ class _Compare(FilterNode):
         return f"{self.field} {self.op} {render_literal(self.value)}"
 
 
-class Eq(_Compare):
+class Eq(Compare):
     """``field eq value``."""
 
     op = "eq"
 
 
-class Ne(_Compare):
+class Ne(Compare):
     """``field ne value``."""
 
     op = "ne"
 
 
-class Gt(_Compare):
+class Gt(Compare):
     """``field gt value``."""
 
     op = "gt"
 
 
-class Ge(_Compare):
+class Ge(Compare):
     """``field ge value``."""
 
     op = "ge"
 
 
-class Lt(_Compare):
+class Lt(Compare):
     """``field lt value``."""
 
     op = "lt"
 
 
-class Le(_Compare):
+class Le(Compare):
     """``field le value``."""
 
     op = "le"
 
 
 @dataclass(frozen=True, slots=True)
-class _StringFunction(FilterNode):
+class StringFunction(FilterNode):
+    """Base of the string functions: ``function(field, 'text')``."""
+
     field: str
     value: str
     function: ClassVar[str] = ""
@@ -177,13 +181,13 @@ class _StringFunction(FilterNode):
         return f"{self.function}({self.field},{_quote_text(self.value)})"
 
 
-class Contains(_StringFunction):
+class Contains(StringFunction):
     """``contains(field, 'value')``."""
 
     function = "contains"
 
 
-class StartsWith(_StringFunction):
+class StartsWith(StringFunction):
     """``startswith(field, 'value')``."""
 
     function = "startswith"
@@ -400,95 +404,3 @@ def read_count(body: object) -> int | None:
     if isinstance(raw, str) and raw.strip().isdigit():
         return int(raw)
     return None
-
-
-# ---------------------------------------------------------------- client-side evaluation
-# Used where a server cannot filter (history on some Sync versions, §11): the same typed
-# filter is then applied to the fetched rows.
-
-
-def _comparable(row_value: object, literal: Scalar) -> tuple[Any, Any] | None:
-    """Coerce a wire value and a literal to one comparable type, or ``None`` if impossible."""
-    if row_value is None or literal is None:
-        return None
-    if isinstance(literal, bool) or isinstance(row_value, bool):
-        return str(row_value).lower(), str(literal).lower()
-    if isinstance(literal, int | float | Decimal) or isinstance(row_value, int | float):
-        try:
-            return Decimal(str(row_value)), Decimal(str(literal))
-        except ArithmeticError:
-            return str(row_value), str(literal)
-    if isinstance(literal, datetime | date):
-        parsed = _parse_when(row_value)
-        wanted = _parse_when(literal.isoformat())
-        return (parsed, wanted) if parsed is not None and wanted is not None else None
-    return str(row_value), str(literal)
-
-
-def _parse_when(text: object) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def evaluate(node: FilterNode, row: Mapping[str, Any]) -> bool:
-    """Whether a wire row (keys matched case-insensitively) satisfies ``node``."""
-    lowered = {k.lower(): v for k, v in row.items()}
-    return _eval(node, lowered)
-
-
-def _eval(node: FilterNode, row: Mapping[str, Any]) -> bool:
-    if isinstance(node, And):
-        return all(_eval(o, row) for o in node.operands)
-    if isinstance(node, Or):
-        return any(_eval(o, row) for o in node.operands)
-    if isinstance(node, Not):
-        return not _eval(node.operand, row)
-    if isinstance(node, _StringFunction):
-        value = row.get(node.field.lower())
-        if value is None:
-            return False
-        text = str(value)
-        return node.value in text if isinstance(node, Contains) else text.startswith(node.value)
-    if isinstance(node, _Compare):
-        value = row.get(node.field.lower())
-        if node.value is None or value is None:
-            # null only equals null; ordering against null is false (OData semantics).
-            same = value is None and node.value is None
-            if isinstance(node, Eq):
-                return same
-            return not same if isinstance(node, Ne) else False
-        pair = _comparable(value, node.value)
-        if pair is None:
-            return isinstance(node, Ne)
-        left, right = pair
-        try:
-            return bool(_OPS[node.op](left, right))
-        except TypeError:
-            return False
-    raise TypeError(f"unknown filter node {type(node).__name__}")
-
-
-_OPS: dict[str, Any] = {
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
-    "gt": lambda a, b: a > b,
-    "ge": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "le": lambda a, b: a <= b,
-}
-
-
-def filter_fields(node: FilterNode) -> set[str]:
-    """Every field name a filter mentions (to keep them when ``$select`` narrows rows)."""
-    if isinstance(node, And | Or):
-        return set().union(*(filter_fields(o) for o in node.operands))
-    if isinstance(node, Not):
-        return filter_fields(node.operand)
-    if isinstance(node, _Compare | _StringFunction):
-        return {node.field}
-    return set()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 
 from syncgql.errors import UpstreamStatusError
+from syncgql.upstream.filtering import evaluate
 from syncgql.upstream.models import HistoryRow, Page
-from syncgql.upstream.odata import FilterNode, ODataQuery, evaluate
+from syncgql.upstream.odata import FilterNode, ODataQuery
 from syncgql.upstream.resources.base import EntitySet
 
 __all__ = ["History"]
