@@ -30,9 +30,8 @@ def test_graphiql_loads_offline_and_runs_a_query(
     assert expected in shown, out
     # Everything came from this server: nothing was asked of any other host.
     assert out["blocked"] == []
-    assert all(
-        url.startswith((live_server.url, "data:", "blob:"))
-        for url in out["requests"]
-    ), out["requests"]
+    assert all(url.startswith((live_server.url, "data:", "blob:")) for url in out["requests"]), out[
+        "requests"
+    ]
     assert any("/graphiql/assets/graphiql-" in url for url in out["requests"])
     assert any(".worker-" in url for url in out["requests"])  # Monaco's workers are ours too

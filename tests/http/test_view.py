@@ -7,7 +7,7 @@ import pytest
 from starlette.applications import Starlette
 
 from syncgql.graphql.http import GRAPHQL_RESPONSE_JSON, JSON, GraphQLHTTP
-from tests.http.toy import TOKEN, ToyState, broken_schema, make_app, schema
+from tests.http.toy import TOKEN, ToyState, batch_schema, broken_schema, make_app, schema
 
 GR = {"accept": GRAPHQL_RESPONSE_JSON}
 LEGACY = {"accept": JSON}
@@ -148,6 +148,19 @@ async def test_server_fault_before_execution_is_500_not_400() -> None:
         assert legacy.status_code == 200
 
 
+async def test_enabled_batch_keeps_200_and_answers_each_operation() -> None:
+    app, _ = make_app(use_schema=batch_schema)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        r = await post(c, [{"query": "{ echo(value: 1) }"}, {"query": "{"}], **GR)
+        assert (r.status_code, media(r)) == (200, GRAPHQL_RESPONSE_JSON)
+        first, second = r.json()
+        assert first == {"data": {"echo": 1}}
+        assert "data" not in second
+        assert "Syntax Error" in second["errors"][0]["message"]
+        too_many = await post(c, [{"query": "{ hello }"}] * 4, **GR)
+        assert too_many.status_code == 400
+
+
 # ------------------------------------------------------------------ malformed HTTP requests
 @pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE_JSON, JSON])
 @pytest.mark.parametrize(
@@ -235,7 +248,7 @@ async def test_mutation_over_get_is_405_and_not_run(
     client: httpx.AsyncClient, toy: tuple[Starlette, ToyState]
 ) -> None:
     r = await client.get("/graphql", params={"query": "mutation { bump }"}, headers=GR)
-    assert r.status_code == 405
+    assert (r.status_code, r.headers["allow"]) == (405, "POST")
     assert "POST" in r.json()["errors"][0]["message"]
     assert toy[1].bumps == 0
 

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from syncgql.graphiql import DEFAULT_ASSETS_DIR, graphiql_routes
@@ -88,6 +89,9 @@ class FailingValidation(SchemaExtension):
 
 
 broken_schema = strawberry.Schema(query=Query, extensions=[FailingValidation])
+batch_schema = strawberry.Schema(
+    query=Query, config=StrawberryConfig(batching_config={"max_operations": 3})
+)
 
 
 class ToyView(GraphQLHTTP[dict[str, Any], None]):

@@ -19,6 +19,12 @@ WebSocket handling and changes what goes around them:
 
 Per request it does a header parse and one check of the result; nothing request-specific is kept
 outside the request (the negotiated media type travels in ``request.state``).
+
+The module is a little over 400 lines because the request checks, the strawberry hooks they
+replace and the negotiation they depend on are one contract, read and tested together.
+
+Known deviation, inherited from strawberry: a document with several operations and no
+``operationName`` runs its first operation instead of failing.
 """
 
 from __future__ import annotations
@@ -204,7 +210,9 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
             try:
                 response = await self.run(request)
             except HTTPException as exc:
-                response = self._error_response(exc.status_code, exc.reason, media)
+                # Only a mutation over GET ends up here as 405; POST is what it may use.
+                allow = {"allow": "POST"} if exc.status_code == 405 else None
+                response = self._error_response(exc.status_code, exc.reason, media, allow)
             else:
                 self._finish(request, response, media)
         await response(scope, receive, send)
@@ -280,10 +288,17 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
         """Set the negotiated media type and the status of a request that never executed."""
         if isinstance(response, StreamingResponse) or response.media_type != JSON:
             return
+        # A batch (off unless the schema enables it) mixes outcomes: its status stays 200.
+        batch = bytes(response.body[:1]) == b"["
         response.headers["content-type"] = media
         request_error = getattr(request.state, _STATE_REQUEST_ERROR, None)
         # A status set by a resolver through the sub-response wins; only the default 200 moves.
-        if request_error and media == GRAPHQL_RESPONSE_JSON and response.status_code == 200:
+        if (
+            request_error
+            and not batch
+            and media == GRAPHQL_RESPONSE_JSON
+            and response.status_code == 200
+        ):
             response.status_code = request_error
 
     def _error_response(
