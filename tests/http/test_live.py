@@ -3,11 +3,13 @@
 import json
 from pathlib import Path
 
+import pytest
 import websockets
 
 from tests.http.conftest import LiveServer, run_node
 
 
+@pytest.mark.timeout(300)  # a cold first run installs the npm helpers (a few seconds when warm)
 def test_graphql_over_http_audits_pass(live_server: LiveServer, node_helpers: Path) -> None:
     results = run_node(node_helpers / "audit.mjs", f"{live_server.url}/graphql")
     assert len(results) > 50  # the whole suite ran
