@@ -1,0 +1,43 @@
+"""The per-request context every resolver sees as ``info.context``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from syncgql.config import Settings
+from syncgql.loaders import Loaders
+from syncgql.upstream.client import SyncClient
+
+if TYPE_CHECKING:
+    from syncgql.events import StatusWatcher
+    from syncgql.graphql.live import LiveEvents
+
+
+@dataclass
+class Context:
+    """What one GraphQL request (or one WebSocket connection) works with.
+
+    Attributes:
+        client: the upstream client carrying *this caller's* credentials.
+        loaders: request-scoped DataLoaders built on ``client``.
+        settings: the gateway's settings.
+        request_id: the id logged with this request and sent upstream as ``X-Request-ID``.
+        live: the subscription machinery (watcher + broadcaster), when running.
+        request: the Starlette request or websocket (strawberry reads it for GraphiQL/WS).
+        response: the Starlette response strawberry may set headers on.
+    """
+
+    client: SyncClient
+    loaders: Loaders
+    settings: Settings
+    request_id: str
+    live: LiveEvents | None = None
+    request: Any = None
+    response: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def watcher(self) -> StatusWatcher | None:
+        """The process's status watcher, when subscriptions are running."""
+        return None if self.live is None else self.live.watcher

@@ -1,0 +1,68 @@
+"""Turn every error of a GraphQL result into something safe and useful for the caller.
+
+- Upstream failures (``SyncgqlError``) become their fixed message and ``extensions.code``.
+- GraphQL errors raised on purpose (bad input, limits) pass unchanged.
+- Anything else is a bug: the caller sees ``Internal error`` with a code and the request id,
+  and the detail goes to the server log (which is itself redacted of secrets).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from syncgql.errors import SyncgqlError
+from syncgql.graphql.errors import to_graphql_error
+
+logger = logging.getLogger("syncgql.graphql")
+
+
+def _request_id(extension: SchemaExtension) -> str | None:
+    context = extension.execution_context.context
+    return getattr(context, "request_id", None)
+
+
+def safe_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
+    """Return the error to show the caller in place of ``error``."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return error
+    if isinstance(original, SyncgqlError):
+        mapped = to_graphql_error(original)
+        extensions = dict(mapped.extensions or {})
+    else:
+        logger.error(
+            "unexpected error in resolver at %s",
+            ".".join(str(p) for p in error.path or ()),
+            exc_info=original,
+            extra={"request_id": request_id},
+        )
+        mapped = GraphQLError("Internal error.")
+        extensions = {"code": "INTERNAL"}
+    if request_id:
+        extensions["requestId"] = request_id
+    return GraphQLError(
+        mapped.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=original,
+        extensions=extensions,
+    )
+
+
+class ErrorMaskingExtension(SchemaExtension):
+    """Replace result errors by their safe versions after the operation ran."""
+
+    def on_operation(self) -> Iterator[None]:
+        """Rewrite the errors once the whole operation has finished."""
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        request_id = _request_id(self)
+        result.errors = [safe_error(error, request_id) for error in result.errors]

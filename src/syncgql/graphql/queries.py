@@ -1,0 +1,300 @@
+"""The root ``Query`` type: lists, lookups by natural key, ``node``/``nodes``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import strawberry
+from strawberry.types import Info
+
+from syncgql.errors import UpstreamNotFoundError
+from syncgql.graphql.context import Context
+from syncgql.graphql.filters import compile_filter
+from syncgql.graphql.list_inputs import (
+    API_REQUEST_FILTER_PROPS,
+    CONNECTION_FILTER_PROPS,
+    JOB_FILTER_PROPS,
+    TASK_FILTER_PROPS,
+    TRANSFORMATION_FILTER_PROPS,
+    USER_FILTER_PROPS,
+    ApiRequestConnection,
+    ApiRequestFilter,
+    ConnectionConnection,
+    ConnectionFilter,
+    ConnectionOrder,
+    JobConnection,
+    JobFilter,
+    JobOrder,
+    TaskConnection,
+    TaskFilter,
+    TaskOrder,
+    TransformationConnection,
+    TransformationFilter,
+    TransformationOrder,
+    UserConnection,
+    UserFilter,
+)
+from syncgql.graphql.listing import compile_order, read_page
+from syncgql.graphql.node import Node, decode_id
+from syncgql.graphql.types.connection import CONNECTION_WIRE, Connection
+from syncgql.graphql.types.job import JOB_WIRE, Job
+from syncgql.graphql.types.misc import API_REQUEST_WIRE, ApiRequest, Workspace
+from syncgql.graphql.types.run import JobRun, JobRunConnection, JobRunFilter, JobRunOrder, list_runs
+from syncgql.graphql.types.status import JobStatus
+from syncgql.graphql.types.task import TASK_WIRE, Task
+from syncgql.graphql.types.transformation import TRANSFORMATION_WIRE, Transformation
+from syncgql.graphql.types.user import USER_WIRE, User
+from syncgql.upstream.models import Page
+from syncgql.upstream.odata import Eq, ODataQuery
+
+
+def _ctx(info: Info) -> Context:
+    context: Context = info.context
+    return context
+
+
+async def _or_none(call: Awaitable[object]) -> object | None:
+    """A keyed read that answers ``null`` for a missing object instead of an error."""
+    try:
+        return await call
+    except UpstreamNotFoundError:
+        return None
+
+
+async def _load_node(context: Context, type_name: str, key: str) -> object | None:
+    loaders = context.loaders
+    if type_name == "Job":
+        return await loaders.job.get(key)
+    if type_name == "Connection":
+        return await loaders.connection.get(key)
+    if type_name == "Transformation":
+        return await loaders.transformation.get(key)
+    if type_name == "User":
+        return await loaders.user.get(key)
+    if type_name == "JobRun":
+        return await loaders.run.get(key)
+    if type_name == "Task":
+        job_name, _, task_id = key.rpartition("/")
+        tasks = await loaders.tasks_of.get(job_name) or []
+        return next((task for task in tasks if task.task_id == task_id), None)
+    if type_name == "Workspace":
+        workspaces = await context.client.workspaces.list()
+        return next((w for w in workspaces.items if w.id == key), None)
+    if type_name == "ApiRequest":
+        return await _or_none(context.client.requests.get(key))
+    return None
+
+
+def _page_reader(
+    fetch: Callable[[ODataQuery], Awaitable[Page[object]]],
+) -> Callable[[ODataQuery], Awaitable[Page[object]]]:
+    return fetch
+
+
+@strawberry.type(description="Read CData Sync: jobs, runs, connections, users and more.")
+class Query:
+    """Root query type."""
+
+    @strawberry.field(description="Fetch any object by its global id.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
+        """Decode the id and load the object with the caller's own credentials."""
+        type_name, key = decode_id(id)
+        return await _load_node(_ctx(info), type_name, key)  # type: ignore[return-value]
+
+    @strawberry.field(description="Fetch several objects by their global ids (batched).")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        """Each id as in `node`; loads of one type share one upstream call."""
+        import asyncio
+
+        decoded = [decode_id(global_id) for global_id in ids]
+        context = _ctx(info)
+        return await asyncio.gather(  # type: ignore[return-value]
+            *(_load_node(context, type_name, key) for type_name, key in decoded)
+        )
+
+    @strawberry.field(description="Jobs, filtered, ordered and paged.")
+    async def jobs(
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        filter: JobFilter | None = None,  # noqa: A002
+        order_by: list[JobOrder] | None = None,
+    ) -> JobConnection:
+        """One ``GET jobs`` with ``$select/$filter/$orderby/$top/$skip`` pushed down."""
+        edges, page_info, total = await read_page(
+            info,
+            _ctx(info).client.jobs.list,
+            first=first,
+            after=after,
+            filter_node=compile_filter(filter, JOB_FILTER_PROPS),
+            order=compile_order(order_by, "JobName", (("JobName", False),)),
+            wire_map=JOB_WIRE,
+            key=("JobName",),
+        )
+        return JobConnection(edges=edges, page_info=page_info, total_count=total)
+
+    @strawberry.field(description="One job by name; null when there is none.")
+    async def job(self, info: Info, name: str) -> Job | None:
+        """Batched with other lookups of the same level."""
+        return await _ctx(info).loaders.job.get(name)  # type: ignore[return-value]
+
+    @strawberry.field(description="Tasks of all jobs and transformations, filtered and paged.")
+    async def tasks(
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        filter: TaskFilter | None = None,  # noqa: A002
+        order_by: list[TaskOrder] | None = None,
+    ) -> TaskConnection:
+        """One ``GET tasks``."""
+        edges, page_info, total = await read_page(
+            info,
+            _ctx(info).client.tasks.list,
+            first=first,
+            after=after,
+            filter_node=compile_filter(filter, TASK_FILTER_PROPS),
+            order=compile_order(order_by, "TaskId", (("JobName", False), ("Index", False))),
+            wire_map=TASK_WIRE,
+            key=("JobName", "TaskId"),
+        )
+        return TaskConnection(edges=edges, page_info=page_info, total_count=total)
+
+    @strawberry.field(description="Transformations, filtered, ordered and paged.")
+    async def transformations(
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        filter: TransformationFilter | None = None,  # noqa: A002
+        order_by: list[TransformationOrder] | None = None,
+    ) -> TransformationConnection:
+        """One ``GET transformations``."""
+        edges, page_info, total = await read_page(
+            info,
+            _ctx(info).client.transformations.list,
+            first=first,
+            after=after,
+            filter_node=compile_filter(filter, TRANSFORMATION_FILTER_PROPS),
+            order=compile_order(order_by, "TransformationName", ()),
+            wire_map=TRANSFORMATION_WIRE,
+            key=("TransformationName",),
+        )
+        return TransformationConnection(edges=edges, page_info=page_info, total_count=total)
+
+    @strawberry.field(description="One transformation by name; null when there is none.")
+    async def transformation(self, info: Info, name: str) -> Transformation | None:
+        """Batched with other lookups of the same level."""
+        return await _ctx(info).loaders.transformation.get(name)  # type: ignore[return-value]
+
+    @strawberry.field(description="Connections, filtered, ordered and paged.")
+    async def connections(
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        filter: ConnectionFilter | None = None,  # noqa: A002
+        order_by: list[ConnectionOrder] | None = None,
+    ) -> ConnectionConnection:
+        """One ``GET connections``."""
+        edges, page_info, total = await read_page(
+            info,
+            _ctx(info).client.connections.list,
+            first=first,
+            after=after,
+            filter_node=compile_filter(filter, CONNECTION_FILTER_PROPS),
+            order=compile_order(order_by, "Name", ()),
+            wire_map=CONNECTION_WIRE,
+            key=("Name",),
+        )
+        return ConnectionConnection(edges=edges, page_info=page_info, total_count=total)
+
+    @strawberry.field(description="One connection by name; null when there is none.")
+    async def connection(self, info: Info, name: str) -> Connection | None:
+        """Batched with other lookups of the same level."""
+        return await _ctx(info).loaders.connection.get(name)  # type: ignore[return-value]
+
+    @strawberry.field(description="Users, filtered and paged.")
+    async def users(
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        filter: UserFilter | None = None,  # noqa: A002
+    ) -> UserConnection:
+        """One ``GET users``."""
+        edges, page_info, total = await read_page(
+            info,
+            _ctx(info).client.users.list,
+            first=first,
+            after=after,
+            filter_node=compile_filter(filter, USER_FILTER_PROPS),
+            order=compile_order(None, "User", ()),
+            wire_map=USER_WIRE,
+            key=("User",),
+        )
+        return UserConnection(edges=edges, page_info=page_info, total_count=total)
+
+    @strawberry.field(description="One user by login name; null when there is none.")
+    async def user(self, info: Info, name: str) -> User | None:
+        """Batched with other lookups of the same level."""
+        return await _ctx(info).loaders.user.get(name)  # type: ignore[return-value]
+
+    @strawberry.field(description="Runs of all jobs (the history), newest first by default.")
+    async def runs(
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        filter: JobRunFilter | None = None,  # noqa: A002
+        order_by: list[JobRunOrder] | None = None,
+    ) -> JobRunConnection:
+        """One ``GET history``."""
+        return await list_runs(info, first=first, after=after, filter=filter, order_by=order_by)
+
+    @strawberry.field(description="One run by its history id; null when there is none.")
+    async def job_run(self, info: Info, id: strawberry.ID) -> JobRun | None:  # noqa: A002
+        """Accepts the run's `runId` or its global `id`."""
+        key = str(id)
+        if not key.isdigit():
+            type_name, key = decode_id(key)
+            if type_name != "JobRun":
+                return None
+        return await _ctx(info).loaders.run.get(key)  # type: ignore[return-value]
+
+    @strawberry.field(description="Live status of every job (one upstream call).")
+    async def job_statuses(self, info: Info) -> list[JobStatus]:
+        """``getJobStatus`` for all jobs."""
+        rows = await _ctx(info).client.get_job_status()
+        return [row for row in rows if row.query is None]  # type: ignore[misc]
+
+    @strawberry.field(description="Workspaces (CData Sync 25.1 and later).")
+    async def workspaces(self, info: Info) -> list[Workspace]:
+        """``GET workspaces``."""
+        page = await _ctx(info).client.workspaces.list()
+        return page.items  # type: ignore[return-value]
+
+    @strawberry.field(description="CData Sync's log of API requests, newest first by default.")
+    async def api_requests(
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        filter: ApiRequestFilter | None = None,  # noqa: A002
+    ) -> ApiRequestConnection:
+        """One ``GET requests``."""
+        edges, page_info, total = await read_page(
+            info,
+            _ctx(info).client.requests.list,
+            first=first,
+            after=after,
+            filter_node=compile_filter(filter, API_REQUEST_FILTER_PROPS),
+            order=compile_order(None, "Id", (("Timestamp", True),)),
+            wire_map=API_REQUEST_WIRE,
+            key=("Id",),
+        )
+        return ApiRequestConnection(edges=edges, page_info=page_info, total_count=total)
+
+
+__all__ = ["Eq", "Query"]

@@ -1,0 +1,200 @@
+"""``JobRun`` (a history row) and ``JobLog``; the run list with its filter and ordering."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from syncgql.graphql.filters import (
+    DateTimeFilter,
+    IntFilter,
+    SortDirection,
+    StringFilter,
+    combine,
+    compile_filter,
+)
+from syncgql.graphql.listing import compile_order, read_page
+from syncgql.graphql.node import Node, encode_id
+from syncgql.graphql.pagination import CursorConnection
+from syncgql.graphql.selection import build_wire_map
+from syncgql.graphql.types.enums import RunStatus
+from syncgql.upstream import models
+from syncgql.upstream.odata import Eq
+
+if TYPE_CHECKING:
+    from syncgql.graphql.context import Context
+    from syncgql.graphql.types.job import Job
+
+_JOB = "syncgql.graphql.types.job"
+
+
+def natural_id(root: Any) -> str:
+    """The upstream ``Id`` of a root model (history rows, requests, workspaces)."""
+    return str(root.id)
+
+
+@strawberry.type(description="The log of one run.")
+class JobLog:
+    """Root value: ``models.JobLog``."""
+
+    job_name: str | None = strawberry.field(description="The job.")
+    run_id: strawberry.ID | None = strawberry.field(description="The run (history id).")
+    run_start_date: datetime | None = strawberry.field(description="When the run started.")
+    log_file: str | None = strawberry.field(description="Log file name on the server.")
+    content: str | None = strawberry.field(description="The whole log text.")
+
+    @strawberry.field(description="The log text split into lines.")
+    def lines(self) -> list[str]:
+        """Lines without their line ends."""
+        return (self.content or "").splitlines()
+
+
+@strawberry.type(description="One run of a job, from the history.")
+class JobRun(Node):
+    """Root value: ``models.HistoryRow``."""
+
+    job_id: strawberry.ID | None = strawberry.field(description="Id of the job.")
+    job_name: str | None = strawberry.field(description="Name of the job.")
+    run_start_date: datetime | None = strawberry.field(description="When the run started.")
+    status: RunStatus | None = strawberry.field(description="Outcome (or RUNNING).")
+    status_text: str | None = strawberry.field(description="Status as the upstream spelt it.")
+    details: str | None = strawberry.field(description="What happened, in words.")
+    runtime: int | None = strawberry.field(
+        name="runtimeMs", description="Duration in milliseconds, as the upstream reports it."
+    )
+    records_affected: int | None = strawberry.field(description="Rows written by the run.")
+    log_file: str | None = strawberry.field(description="Log file name on the server.")
+    instance_id: str | None = strawberry.field(description="Server instance that ran it.")
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        """Upstream ``HistoryRow`` models are this type's root values."""
+        return isinstance(obj, models.HistoryRow | cls)
+
+    @strawberry.field(description="The global id of the run.")
+    def id(self) -> strawberry.ID:
+        """Global id from the history id."""
+        return encode_id("JobRun", natural_id(self))
+
+    @strawberry.field(name="runId", description="History id of the run (64-bit, kept as text).")
+    def history_id(self) -> strawberry.ID:
+        """The upstream ``Id``."""
+        return strawberry.ID(natural_id(self))
+
+    @strawberry.field(description="The job that ran.")
+    async def job(self, info: Info) -> Annotated[Job, strawberry.lazy(_JOB)] | None:
+        """Batched by name."""
+        if not self.job_name:
+            return None
+        context: Context = info.context
+        return await context.loaders.job.get(self.job_name)  # type: ignore[return-value]
+
+    @strawberry.field(description="The log of this run.")
+    async def log(self, info: Info) -> JobLog | None:
+        """``getJobLog`` with this run's id."""
+        if not self.job_name:
+            return None
+        context: Context = info.context
+        run_id = natural_id(self)
+        logs = await context.client.get_job_log(self.job_name, run_id=run_id)
+        matching = [log for log in logs if log.run_id in (None, run_id)]
+        return matching[0] if matching else None  # type: ignore[return-value]
+
+
+JOB_RUN_WIRE = build_wire_map(
+    JobRun,
+    {
+        "id": ("Id",),
+        "runId": ("Id",),
+        "statusText": ("Status",),
+        "job": ("JobName",),
+        "log": ("Id", "JobName"),
+    },
+)
+
+
+@strawberry.input(description="Conditions on runs; all given conditions must hold.")
+class JobRunFilter:
+    """Filter on history rows."""
+
+    job_name: StringFilter | None = strawberry.field(default=None, description="Job name.")
+    status: StringFilter | None = strawberry.field(
+        default=None, description="Status text as stored upstream, e.g. `SUCCESS`."
+    )
+    run_start_date: DateTimeFilter | None = strawberry.field(
+        default=None, description="Start time."
+    )
+    records_affected: IntFilter | None = strawberry.field(default=None, description="Rows written.")
+    and_: list[JobRunFilter] | None = strawberry.field(
+        default=None, name="and", description="All of these."
+    )
+    or_: list[JobRunFilter] | None = strawberry.field(
+        default=None, name="or", description="Any of these."
+    )
+    not_: JobRunFilter | None = strawberry.field(default=None, name="not", description="Not this.")
+
+
+JOB_RUN_FILTER_PROPS = {
+    "job_name": "JobName",
+    "status": "Status",
+    "run_start_date": "RunStartDate",
+    "records_affected": "RecordsAffected",
+}
+
+
+@strawberry.enum(description="Fields runs can be ordered by.")
+class JobRunOrderField(Enum):
+    """Upstream property per field."""
+
+    RUN_START_DATE = "RunStartDate"
+    JOB_NAME = "JobName"
+    STATUS = "Status"
+    RECORDS_AFFECTED = "RecordsAffected"
+    RUNTIME = "Runtime"
+
+
+@strawberry.input(description="One ordering of runs.")
+class JobRunOrder:
+    """Field and direction."""
+
+    field: JobRunOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending or descending."
+    )
+
+
+@strawberry.type(name="JobRunConnection", description="A page of runs.")
+class JobRunConnection(CursorConnection[JobRun]):
+    """Relay connection of runs."""
+
+
+async def list_runs(
+    info: Info,
+    *,
+    first: int | None,
+    after: str | None,
+    filter: JobRunFilter | None,  # noqa: A002
+    order_by: list[JobRunOrder] | None,
+    job_name: str | None = None,
+) -> JobRunConnection:
+    """One ``history`` read for a page of runs (optionally of one job)."""
+    context: Context = info.context
+    node = combine(
+        compile_filter(filter, JOB_RUN_FILTER_PROPS),
+        Eq("JobName", job_name) if job_name is not None else None,
+    )
+    edges, page_info, total = await read_page(
+        info,
+        context.client.history.list,
+        first=first,
+        after=after,
+        filter_node=node,
+        order=compile_order(order_by, "Id", (("RunStartDate", True),)),
+        wire_map=JOB_RUN_WIRE,
+        key=("Id",),
+    )
+    return JobRunConnection(edges=edges, page_info=page_info, total_count=total)

@@ -1,0 +1,157 @@
+"""Request-scoped DataLoaders: each collects the keys of one query level and fetches them at once.
+
+One ``Loaders`` is built per GraphQL request from that request's ``SyncClient`` (which carries
+the caller's credentials), so nothing loaded for one caller is ever served to another.
+
+How the documented dashboard query stays at a constant number of upstream calls::
+
+    jobs(first: 100)          -> 1  GET jobs?$top=101&$select=…
+      status                  -> 1  POST getJobStatus {}         (all jobs in one answer)
+      tasks                   -> 1  GET tasks?$filter=JobName eq … or …
+      source, destination     -> 1  GET connections?$filter=Name eq … or …  (one loader, one batch)
+      lastRun                 -> 1  GET history?$filter=Id eq … or …        (run ids from getJobStatus)
+
+Keys are deduplicated by aiodataloader and chunked by the client to keep URLs short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+from aiodataloader import DataLoader
+
+from syncgql.upstream.client import SyncClient
+from syncgql.upstream.models import (
+    Connection,
+    HistoryRow,
+    Job,
+    JobStatusRow,
+    Task,
+    Transformation,
+    User,
+)
+from syncgql.upstream.odata import Eq, In, ODataQuery, Or
+
+KeyT = TypeVar("KeyT", bound=Hashable)
+ValueT = TypeVar("ValueT")
+
+
+class MappedLoader(DataLoader, Generic[KeyT, ValueT]):  # type: ignore[misc]
+    """A DataLoader whose batch function returns a mapping; absent keys load as ``default``."""
+
+    def __init__(
+        self,
+        fetch: Callable[[list[KeyT]], Awaitable[Mapping[KeyT, ValueT]]],
+        default: Callable[[], ValueT | None] = lambda: None,
+    ) -> None:
+        super().__init__()
+        self._fetch = fetch
+        self._default = default
+
+    async def batch_load_fn(self, keys: list[KeyT]) -> list[ValueT | None]:
+        """Fetch all keys of the batch in as few upstream calls as the client can."""
+        found = await self._fetch(keys)
+        return [found[key] if key in found else self._default() for key in keys]
+
+    async def get(self, key: KeyT) -> ValueT | None:
+        """Typed ``load``."""
+        value: ValueT | None = await self.load(key)
+        return value
+
+
+def _group(rows: Iterable[Any], attribute: str) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for row in rows:
+        key = getattr(row, attribute)
+        if key is not None:
+            grouped.setdefault(key, []).append(row)
+    return grouped
+
+
+class Loaders:
+    """All loaders of one request, created lazily on first use."""
+
+    def __init__(self, client: SyncClient) -> None:
+        self.client = client
+        self.job = MappedLoader[str, Job](client.jobs.get_many)
+        self.connection = MappedLoader[str, Connection](client.connections.get_many)
+        self.transformation = MappedLoader[str, Transformation](client.transformations.get_many)
+        self.user = MappedLoader[str, User](client.users.get_many)
+        self.run = MappedLoader[str, HistoryRow](client.history.get_many)
+        self.tasks_of = MappedLoader[str, list[Task]](client.tasks.for_jobs, default=list)
+        self.status = MappedLoader[str, JobStatusRow](self._all_statuses)
+        self.task_statuses = MappedLoader[str, list[JobStatusRow]](
+            self._task_statuses, default=list
+        )
+        self.transformations_after = MappedLoader[str, list[Transformation]](
+            self._transformations_after, default=list
+        )
+        self.jobs_using = MappedLoader[str, list[Job]](self._jobs_using, default=list)
+        self.last_run = MappedLoader[str, HistoryRow](self._last_runs)
+
+    async def _all_statuses(self, names: Sequence[str]) -> dict[str, JobStatusRow]:
+        # One getJobStatus {} answers for every job, whatever the number of keys.
+        rows = await self.client.get_job_status()
+        wanted = set(names)
+        return {
+            row.job_name: row
+            for row in rows
+            if row.query is None and row.job_name is not None and row.job_name in wanted
+        }
+
+    async def _task_statuses(self, names: Sequence[str]) -> dict[str, list[JobStatusRow]]:
+        # Per-query progress exists only per job in the Sync API: one call per distinct job.
+        answers = await asyncio.gather(
+            *(self.client.get_job_status(name, per_query=True) for name in names)
+        )
+        return {
+            name: [row for row in rows if row.query is not None]
+            for name, rows in zip(names, answers, strict=True)
+        }
+
+    async def _transformations_after(
+        self, job_names: Sequence[str]
+    ) -> dict[str, list[Transformation]]:
+        page = await self.client.transformations.list(
+            ODataQuery(filter=In("TriggerAfterJob", list(job_names)))
+        )
+        return _group(page.items, "trigger_after_job")
+
+    async def _jobs_using(self, connection_names: Sequence[str]) -> dict[str, list[Job]]:
+        names = list(connection_names)
+        page = await self.client.jobs.list(
+            ODataQuery(filter=Or(In("Source", names), In("Destination", names)))
+        )
+        used: dict[str, list[Job]] = {}
+        for job in page.items:
+            for name in {job.source, job.destination}:
+                if name in connection_names:
+                    used.setdefault(name, []).append(job)
+        return used
+
+    async def _last_runs(self, job_names: Sequence[str]) -> dict[str, HistoryRow]:
+        statuses = await self.status.load_many(list(job_names))
+        run_ids = {
+            name: status.run_id
+            for name, status in zip(job_names, statuses, strict=True)
+            if status is not None and status.run_id
+        }
+        runs = await self.run.load_many(list(run_ids.values()))
+        found = {name: run for name, run in zip(run_ids, runs, strict=True) if run is not None}
+        # Servers that do not report RunId in getJobStatus: newest history row per job.
+        missing = [name for name in job_names if name not in found and name not in run_ids]
+        if missing:
+            found.update(await self._newest_runs(missing))
+        return found
+
+    async def _newest_runs(self, job_names: Sequence[str]) -> dict[str, HistoryRow]:
+        async def newest(name: str) -> HistoryRow | None:
+            page = await self.client.history.list(
+                ODataQuery(filter=Eq("JobName", name), orderby=(("RunStartDate", True),), top=1)
+            )
+            return page.items[0] if page.items else None
+
+        rows = await asyncio.gather(*(newest(name) for name in job_names))
+        return {name: row for name, row in zip(job_names, rows, strict=True) if row is not None}
