@@ -28,9 +28,9 @@ from starlette.routing import Route
 from syncgql.emulator import auth, seed
 from syncgql.emulator.envelope import ApiError, bad_request, error_response, json_response
 from syncgql.emulator.odata import ODataError, parse_resource_path
+from syncgql.emulator.routes_actions import invoke
 from syncgql.emulator.routes_common import Ctx, decode_body, iso, resolve_workspace
 from syncgql.emulator.routes_dispatch import dispatch_set
-from syncgql.emulator.routes_actions import invoke
 from syncgql.emulator.runner import SHUTDOWN_DETAIL, Runner
 from syncgql.emulator.scheduler import Scheduler
 from syncgql.emulator.schema import ACTIONS, ENTITY_SETS
@@ -94,7 +94,9 @@ class Emulator:
         clock: Current aware time; injectable so tests can drive schedules and token expiry.
     """
 
-    def __init__(self, config: EmulatorConfig, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, config: EmulatorConfig, *, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self.config = config
         self.clock = clock or _wall_clock
         self.store = Store(config.data_dir / "emulator.db")
@@ -264,9 +266,7 @@ class Emulator:
             from syncgql.emulator.metadata import build_csdl, build_service_document
 
             if path.metadata:
-                return Response(
-                    build_csdl(self.config.service_root), media_type="application/xml"
-                )
+                return Response(build_csdl(self.config.service_root), media_type="application/xml")
             return json_response(build_service_document(self.config.service_root))
         name = path.name.lower()
         if name in ACTIONS:
@@ -299,4 +299,6 @@ def _recover(conn: sqlite3.Connection) -> None:
         conn.execute(
             f"UPDATE {table} SET Status = 'FAILED' WHERE Status IN ('QUEUED', 'RUNNING')"  # noqa: S608
         )
-    conn.execute("INSERT OR IGNORE INTO workspaces (\"Id\", \"Name\") VALUES ('default', 'Default')")
+    conn.execute(
+        "INSERT OR IGNORE INTO workspaces (\"Id\", \"Name\") VALUES ('default', 'Default')"
+    )

@@ -81,9 +81,7 @@ def collection(
     return json_response(body)
 
 
-def entity(
-    service_root: str, set_name: str, row: Mapping[str, Any], status: int = 200
-) -> Response:
+def entity(service_root: str, set_name: str, row: Mapping[str, Any], status: int = 200) -> Response:
     """A single entity with ``@odata.context`` ending ``/$entity``."""
     body: dict[str, Any] = {"@odata.context": f"{service_root}$metadata#{set_name}/$entity"}
     body.update(row)
@@ -100,7 +98,9 @@ def action_output(
 
 def property_value(service_root: str, context_path: str, value: Any) -> Response:
     """``set('k')/Prop`` without ``$value``: ``{"@odata.context", "value": v}``."""
-    return json_response({"@odata.context": f"{service_root}$metadata#{context_path}", "value": value})
+    return json_response(
+        {"@odata.context": f"{service_root}$metadata#{context_path}", "value": value}
+    )
 
 
 def raw_value(value: Any) -> Response:

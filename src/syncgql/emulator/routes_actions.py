@@ -114,17 +114,32 @@ def _status_row(job: str, job_id: str, state: RunState | None, last: Any) -> dic
         )
     elif last is not None and last[0] is not None:
         row.update(
-            Status=last[0], Detail=last[1], RunStartDate=last[2], RecordsAffected=last[3], RunId=last[4]
+            Status=last[0],
+            Detail=last[1],
+            RunStartDate=last[2],
+            RecordsAffected=last[3],
+            RunId=last[4],
         )
     else:
-        row.update(Status="NEVER_RUN", Detail="", RunStartDate=None, RecordsAffected=None, RunId=None)
+        row.update(
+            Status="NEVER_RUN", Detail="", RunStartDate=None, RecordsAffected=None, RunId=None
+        )
     return {k: row[k] for k in _STATUS_KEYS}
 
 
-_STATUS_KEYS = ("JobName", "JobId", "Status", "Query", "Detail", "RunStartDate", "RecordsAffected", "RunId")
+_STATUS_KEYS = (
+    "JobName",
+    "JobId",
+    "Status",
+    "Query",
+    "Detail",
+    "RunStartDate",
+    "RecordsAffected",
+    "RunId",
+)
 _LAST_RUN = (
-    "SELECT h.Status, h.Details, h.RunStartDate, h.RecordsAffected, h.\"Id\" FROM history h "
-    "WHERE h.\"Id\" = (SELECT MAX(\"Id\") FROM history WHERE WorkspaceId = ? AND JobName = ?)"
+    'SELECT h.Status, h.Details, h.RunStartDate, h.RecordsAffected, h."Id" FROM history h '
+    'WHERE h."Id" = (SELECT MAX("Id") FROM history WHERE WorkspaceId = ? AND JobName = ?)'
 )
 
 
@@ -187,7 +202,7 @@ async def get_job_log(ctx: Ctx, body: ParsedBody) -> list[dict[str, Any]]:
     if days < 1:
         raise bad_request("Days must be 1 or more.")
     sql = (
-        'SELECT h."Id", h.RunStartDate, h.LogFile, COALESCE(l.Content, \'\') FROM history h '
+        "SELECT h.\"Id\", h.RunStartDate, h.LogFile, COALESCE(l.Content, '') FROM history h "
         'LEFT JOIN run_logs l ON l.RunId = h."Id" WHERE h.WorkspaceId = ? AND h.JobName = ? '
     )
     params: list[Any] = [ws, name]
@@ -204,7 +219,13 @@ async def get_job_log(ctx: Ctx, body: ParsedBody) -> list[dict[str, Any]]:
         if state is not None and state.run_id == run_id:
             content += "".join(state.lines)  # lines not yet flushed to the store
         out.append(
-            {"JobName": name, "RunId": run_id, "RunStartDate": start, "LogFile": log_file, "Content": content}
+            {
+                "JobName": name,
+                "RunId": run_id,
+                "RunStartDate": start,
+                "LogFile": log_file,
+                "Content": content,
+            }
         )
     return out
 
@@ -269,7 +290,7 @@ async def get_connection_tables(ctx: Ctx, body: ParsedBody) -> list[dict[str, An
     out = []
     for t in tables:
         table_type = str(t.table_type).upper()
-        if kind == "TABLES" and table_type != "TABLE" or kind == "VIEWS" and table_type != "VIEW":
+        if (kind == "TABLES" and table_type != "TABLE") or (kind == "VIEWS" and table_type != "VIEW"):
             continue
         if schema_filter and str(t.schema).lower() != str(schema_filter).lower():
             continue
@@ -319,7 +340,9 @@ async def create_users(ctx: Ctx, body: ParsedBody) -> list[dict[str, Any]]:
     users = body.lists.get("User", {})
     if not users:
         raise bad_request("createUsers needs User#1 (and optionally Password#1, Roles#1, ...).")
-    extra = set().union(*(body.lists.get(n, {}).keys() for n in ("Password", "Roles", "Active", "FederationId")))
+    extra = set().union(
+        *(body.lists.get(n, {}).keys() for n in ("Password", "Roles", "Active", "FederationId"))
+    )
     orphan = sorted(extra - set(users))
     if orphan:
         raise bad_request(f"Numbered keys #{orphan[0]} have no User#{orphan[0]}.")

@@ -98,7 +98,9 @@ async def update_connection(ctx: Ctx, key: str, raw: Mapping[str, Any]) -> Respo
     await ctx.store.write(
         lambda c: update_row(c, _CONNECTIONS, "WorkspaceId = ? AND Name = ?", [ws, name], changes)
     )
-    return entity(ctx.service_root, "connections", fetch(ctx, _CONNECTIONS, ["Name = ?"], [name])[0])
+    return entity(
+        ctx.service_root, "connections", fetch(ctx, _CONNECTIONS, ["Name = ?"], [name])[0]
+    )
 
 
 async def delete_connection(ctx: Ctx, key: str) -> Response:
@@ -118,7 +120,9 @@ async def delete_connection(ctx: Ctx, key: str) -> Response:
         names = ", ".join(str(r[0]) for r in users)
         raise bad_request(f"Connection [{name}] is used by [{names}]; change or delete them first.")
     await ctx.store.write(
-        lambda c: c.execute("DELETE FROM connections WHERE WorkspaceId = ? AND Name = ?", (ws, name))
+        lambda c: c.execute(
+            "DELETE FROM connections WHERE WorkspaceId = ? AND Name = ?", (ws, name)
+        )
     )
     return Response(status_code=204)
 
@@ -126,7 +130,9 @@ async def delete_connection(ctx: Ctx, key: str) -> Response:
 # ---------------------------------------------------------------- users
 
 
-def user_row(conn: sqlite3.Connection, fields: Mapping[str, Any], issued: str) -> tuple[dict[str, Any], str]:
+def user_row(
+    conn: sqlite3.Connection, fields: Mapping[str, Any], issued: str
+) -> tuple[dict[str, Any], str]:
     """Insert a user (inside a write transaction); return ``(wire row, new token)``."""
     name = str(fields.get("User") or "").strip()
     if not name:
@@ -135,7 +141,9 @@ def user_row(conn: sqlite3.Connection, fields: Mapping[str, Any], issued: str) -
     auth.parse_roles(str(roles))
     if conn.execute('SELECT 1 FROM users WHERE "User" = ?', (name,)).fetchone():
         raise ApiError("ALREADY_EXISTS", f"User [{name}] already exists.")
-    next_id = conn.execute('SELECT COALESCE(MAX(CAST("UserId" AS INTEGER)), 0) + 1 FROM users').fetchone()[0]
+    next_id = conn.execute(
+        'SELECT COALESCE(MAX(CAST("UserId" AS INTEGER)), 0) + 1 FROM users'
+    ).fetchone()[0]
     token = auth.new_token()
     row = new_row(_USERS, fields)
     row.update(User=name, UserId=str(next_id), Roles=str(roles))
@@ -216,7 +224,9 @@ async def create_workspace(ctx: Ctx, raw: Mapping[str, Any]) -> Response:
     new_id = str(uuid.uuid4())
 
     def write(conn: sqlite3.Connection) -> None:
-        if conn.execute('SELECT 1 FROM workspaces WHERE "Name" = ? COLLATE NOCASE', (name,)).fetchone():
+        if conn.execute(
+            'SELECT 1 FROM workspaces WHERE "Name" = ? COLLATE NOCASE', (name,)
+        ).fetchone():
             raise ApiError("ALREADY_EXISTS", f"Workspace [{name}] already exists.")
         insert_row(conn, _WORKSPACES, {"Id": new_id, "Name": name})
 

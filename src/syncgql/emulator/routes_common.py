@@ -83,7 +83,9 @@ def coerce(prop: Property, value: Any, label: str) -> Any:
     kind = prop.kind
     if kind in ("string", "datetime"):
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise bad_request(f"Field '{label}' must be a string; got {orjson.dumps(value).decode()}.")
+            raise bad_request(
+                f"Field '{label}' must be a string; got {orjson.dumps(value).decode()}."
+            )
         text = str(value)
         if kind == "datetime" and text:
             try:
@@ -158,7 +160,9 @@ def parse_entity_body(
         if prop.collection:
             n = int(index) if sep and index.isdigit() and int(index) >= 1 else (1 if not sep else 0)
             if n == 0:
-                raise bad_request(f"Bad numbered key '{key}': use {prop.name}#1, {prop.name}#2, ...")
+                raise bad_request(
+                    f"Bad numbered key '{key}': use {prop.name}#1, {prop.name}#2, ..."
+                )
             out.lists.setdefault(prop.name, {})[n] = coerce(prop, value, key)
         elif sep:
             raise bad_request(f"Field '{prop.name}' of {entity.name} is not a numbered list.")

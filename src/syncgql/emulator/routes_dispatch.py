@@ -28,7 +28,9 @@ async def dispatch_set(
     name = entity_set.name
     if method not in entity_set.methods:
         allowed = ", ".join(sorted(entity_set.methods))
-        raise ApiError("METHOD_NOT_ALLOWED", f"{method} is not allowed on {name}; allowed: {allowed}.")
+        raise ApiError(
+            "METHOD_NOT_ALLOWED", f"{method} is not allowed on {name}; allowed: {allowed}."
+        )
     if method == "GET":
         require_read(ctx, tdef)
         if path.key is not None:

@@ -128,7 +128,9 @@ def _task_id(value: Any) -> int:
         raise bad_request(f"TaskId must be an integer, got {value!r}.") from None
 
 
-async def update_task(ctx: Ctx, raw: Mapping[str, Any], job_from_key: str | None = None) -> Response:
+async def update_task(
+    ctx: Ctx, raw: Mapping[str, Any], job_from_key: str | None = None
+) -> Response:
     """``PUT tasks`` with ``{JobName, TaskId, Query?, Table?, Index?}``."""
     body = parse_entity_body(schema.TASKS, raw, extra_allowed=("TaskId",))
     body.fields.pop("WorkspaceId", None)

@@ -42,7 +42,11 @@ def insert_row(conn: sqlite3.Connection, tdef: TableDef, values: Mapping[str, An
 
 
 def update_row(
-    conn: sqlite3.Connection, tdef: TableDef, where: str, params: list[Any], values: Mapping[str, Any]
+    conn: sqlite3.Connection,
+    tdef: TableDef,
+    where: str,
+    params: list[Any],
+    values: Mapping[str, Any],
 ) -> None:
     """Update the columns in ``values`` of the rows matching ``where``."""
     if not values:
@@ -77,9 +81,12 @@ def _name_taken(ctx: Ctx, ws: str, name: str) -> bool:
 def _require_connection(ctx: Ctx, ws: str, name: str, field: str) -> None:
     if not name:
         return
-    if ctx.store.query_one(
-        "SELECT 1 FROM connections WHERE WorkspaceId = ? AND Name = ?", (ws, name)
-    ) is None:
+    if (
+        ctx.store.query_one(
+            "SELECT 1 FROM connections WHERE WorkspaceId = ? AND Name = ?", (ws, name)
+        )
+        is None
+    ):
         raise bad_request(f"{field}: connection [{name}] does not exist in this workspace.")
 
 
@@ -141,7 +148,9 @@ def _validate_transformation(ctx: Ctx, ws: str, merged: dict[str, Any]) -> None:
         merged["TriggerAfterJobId"] = str(row[0])
 
 
-def _task_rows(ctx: Ctx, ws: str, owner: str, owner_id: str, queries: list[str], job: bool) -> list[dict[str, Any]]:
+def _task_rows(
+    ctx: Ctx, ws: str, owner: str, owner_id: str, queries: list[str], job: bool
+) -> list[dict[str, Any]]:
     rows = []
     for i, text in enumerate(queries, start=1):
         table = parse_task_query(text).destination if job else ""
@@ -203,7 +212,9 @@ async def create_owner(ctx: Ctx, entity_set: EntitySet, raw: Mapping[str, Any]) 
     return entity(ctx.service_root, tdef.name, created[0], status=201)
 
 
-async def update_owner(ctx: Ctx, entity_set: EntitySet, key_value: str, raw: Mapping[str, Any]) -> Response:
+async def update_owner(
+    ctx: Ctx, entity_set: EntitySet, key_value: str, raw: Mapping[str, Any]
+) -> Response:
     """``PUT jobs('x')`` / ``PUT transformations('x')``; ``Query#N`` replaces the task list."""
     tdef = TABLES[entity_set.name]
     key, _, is_job = _OWNER[entity_set.name]
@@ -255,7 +266,9 @@ async def delete_owner(ctx: Ctx, entity_set: EntitySet, key_value: str) -> Respo
     _not_running(ctx, ws, name)
 
     def write(conn: sqlite3.Connection) -> None:
-        conn.execute(f"DELETE FROM {q(tdef.name)} WHERE WorkspaceId = ? AND {q(key)} = ?", (ws, name))
+        conn.execute(
+            f"DELETE FROM {q(tdef.name)} WHERE WorkspaceId = ? AND {q(key)} = ?", (ws, name)
+        )
         conn.execute("DELETE FROM tasks WHERE WorkspaceId = ? AND JobName = ?", (ws, name))
 
     await ctx.store.write(write)

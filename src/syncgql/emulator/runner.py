@@ -86,8 +86,8 @@ class RunState:
 
 
 def _row_dict(store: Store, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
-    assert store._reader is not None  # noqa: SLF001 - column names need the cursor
-    cur = store._reader.execute(sql, params)  # noqa: SLF001
+    assert store._reader is not None
+    cur = store._reader.execute(sql, params)
     row = cur.fetchone()
     if row is None:
         return None

@@ -38,7 +38,12 @@ JOBS: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = (
         {"Scheduled": True, "ScheduledCron": "0 2 * * *", "TruncateTableData": True},
         ("REPLICATE [products]", "REPLICATE [order_items]"),
     ),
-    ("SlowOrders", "SlowDemo", {"BatchSize": 250, "TableNamePrefix": "slow_"}, ("REPLICATE [orders]",)),
+    (
+        "SlowOrders",
+        "SlowDemo",
+        {"BatchSize": 250, "TableNamePrefix": "slow_"},
+        ("REPLICATE [orders]",),
+    ),
     ("BrokenJob", "DemoSource", {}, ("REPLICATE [customers]", "REPLICATE [missing_table]")),
 )
 
@@ -67,12 +72,12 @@ def ensure_user(conn: sqlite3.Connection, name: str, roles: str, token: str, now
     ).fetchone()[0]
     users = TABLES["users"]
     row = new_row(users, {"User": name, "UserId": str(next_id), "Roles": roles, "Active": True})
-    insert_row(
-        conn, users, {**row, "PasswordHash": "", "TokenHash": digest, "TokenIssued": now}
-    )
+    insert_row(conn, users, {**row, "PasswordHash": "", "TokenHash": digest, "TokenIssued": now})
 
 
-def _tasks(ids: IdGenerator, owner: str, owner_id: str, queries: tuple[str, ...], job: bool) -> list[dict[str, Any]]:
+def _tasks(
+    ids: IdGenerator, owner: str, owner_id: str, queries: tuple[str, ...], job: bool
+) -> list[dict[str, Any]]:
     return [
         {
             "TaskId": ids.next(),
@@ -104,7 +109,10 @@ def seed_demo(conn: sqlite3.Connection, ids: IdGenerator, now: str, operator_tok
         insert_row(conn, TABLES["connections"], row)
     for name, source, options, queries in JOBS:
         job_id = stable_id(f"job:{name}")
-        row = new_row(TABLES["jobs"], {"JobName": name, "Source": source, "Destination": "Warehouse", **options})
+        row = new_row(
+            TABLES["jobs"],
+            {"JobName": name, "Source": source, "Destination": "Warehouse", **options},
+        )
         row.update(JobId=job_id, WorkspaceId="default")
         insert_row(conn, TABLES["jobs"], row)
         for task in _tasks(ids, name, job_id, queries, True):

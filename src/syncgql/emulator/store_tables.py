@@ -18,7 +18,13 @@ from syncgql.emulator.schema import EntitySet, Property
 
 PERMISSION_FLAGS = ("CanUpdate", "CanRemove", "CanExecute")
 
-_SQL_TYPE = {"string": "TEXT", "int": "INTEGER", "bool": "INTEGER", "datetime": "TEXT", "float": "REAL"}
+_SQL_TYPE = {
+    "string": "TEXT",
+    "int": "INTEGER",
+    "bool": "INTEGER",
+    "datetime": "TEXT",
+    "float": "REAL",
+}
 
 
 def q(name: str) -> str:
