@@ -22,20 +22,32 @@ def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-def json_reply(status: int = 200, body: object = None, *, fixture: str | None = None,
-               headers: dict[str, str] | None = None) -> Callable[[httpx.Request], httpx.Response]:
+def json_reply(
+    status: int = 200,
+    body: object = None,
+    *,
+    fixture: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Callable[[httpx.Request], httpx.Response]:
     content = fixture_bytes(fixture) if fixture else orjson.dumps(body)
+
     def make(_: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, content=content,
-                              headers={"content-type": "application/json", **(headers or {})})
+        return httpx.Response(
+            status, content=content, headers={"content-type": "application/json", **(headers or {})}
+        )
+
     return make
 
 
 class FakeUpstream:
     """Answers from a script: a list consumed in order (the last entry repeats) or a router."""
 
-    def __init__(self, *script: Reply, router: Callable[[httpx.Request], Reply] | None = None,
-                 delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        *script: Reply,
+        router: Callable[[httpx.Request], Reply] | None = None,
+        delay: float = 0.0,
+    ) -> None:
         self.script = list(script)
         self.router = router
         self.delay = delay
@@ -72,8 +84,9 @@ TOKEN = "tok-planted-SECRET-123"
 async def make_client():
     clients: list[SyncClient] = []
 
-    def make(upstream: FakeUpstream, options: ClientOptions | None = None,
-             **kwargs: Any) -> SyncClient:
+    def make(
+        upstream: FakeUpstream, options: ClientOptions | None = None, **kwargs: Any
+    ) -> SyncClient:
         kwargs.setdefault("credentials", Credentials.token(TOKEN))
         client = SyncClient(
             "http://sync.test/api.rsc/",

@@ -40,17 +40,42 @@ def mapped(status: int, content: bytes, headers: dict[str, str] | None = None):
         (400, RUNNING, UpstreamConflictError, "JOB_ALREADY_RUNNING", "Job [DemoToWarehouse] is"),
         (409, b'{"error":{"code":"X","message":"clash"}}', UpstreamConflictError, "X", "clash"),
         (400, b'{"error":{"message":"Job [a] is not running."}}', UpstreamConflictError, "", "Job"),
-        (400, b'{"error":{"code":"ALREADY_EXISTS","message":"dup"}}', UpstreamConflictError,
-         "ALREADY_EXISTS", "dup"),
-        (400, b'{"error":{"code":"JOB_RUNNING","message":"busy"}}', UpstreamConflictError,
-         "JOB_RUNNING", "busy"),
-        (400, b'{"error":{"code":"BAD_REQUEST","message":"JobName is required."}}',
-         UpstreamBadRequestError, "BAD_REQUEST", "JobName is required."),
+        (
+            400,
+            b'{"error":{"code":"ALREADY_EXISTS","message":"dup"}}',
+            UpstreamConflictError,
+            "ALREADY_EXISTS",
+            "dup",
+        ),
+        (
+            400,
+            b'{"error":{"code":"JOB_RUNNING","message":"busy"}}',
+            UpstreamConflictError,
+            "JOB_RUNNING",
+            "busy",
+        ),
+        (
+            400,
+            b'{"error":{"code":"BAD_REQUEST","message":"JobName is required."}}',
+            UpstreamBadRequestError,
+            "BAD_REQUEST",
+            "JobName is required.",
+        ),
         (401, UNAUTHORIZED, UpstreamAuthError, "UNAUTHORIZED", "Authentication required"),
-        (403, b'{"error":{"code":"FORBIDDEN","message":"role"}}', UpstreamForbiddenError,
-         "FORBIDDEN", "role"),
-        (405, b'{"error":{"code":"METHOD_NOT_ALLOWED","message":"no"}}', UpstreamStatusError,
-         "METHOD_NOT_ALLOWED", "no"),
+        (
+            403,
+            b'{"error":{"code":"FORBIDDEN","message":"role"}}',
+            UpstreamForbiddenError,
+            "FORBIDDEN",
+            "role",
+        ),
+        (
+            405,
+            b'{"error":{"code":"METHOD_NOT_ALLOWED","message":"no"}}',
+            UpstreamStatusError,
+            "METHOD_NOT_ALLOWED",
+            "no",
+        ),
         (400, b"plain words from a proxy", UpstreamBadRequestError, "", "plain words"),
         (404, HTML, UpstreamNotFoundError, "", "502 Bad Gateway"),
         (400, b"", UpstreamBadRequestError, "", "HTTP 400"),
@@ -64,20 +89,26 @@ def test_client_errors(status, content, kind, code, message):
     assert error.status == status
     assert error.odata_code == code
     assert error.upstream_message.startswith(message) or message in error.upstream_message
-    assert error.method == "GET" and error.path == "jobs('x')"
+    assert error.method == "GET"
+    assert error.path == "jobs('x')"
     assert "<" not in error.upstream_message  # HTML tags stripped
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 501])
 @pytest.mark.parametrize(
     "content",
-    [HTML, b'{"error":{"code":"INTERNAL","message":"at com.cdata.Secret.java:42 password=hunter2"}}',
-     b"Traceback: secret stuff"],
+    [
+        HTML,
+        b'{"error":{"code":"INTERNAL","message":"at com.cdata.Secret.java:42 password=hunter2"}}',
+        b"Traceback: secret stuff",
+    ],
 )
 def test_server_errors_never_repeat_the_body(status, content):
     error = mapped(status, content)
-    assert type(error) is UpstreamServerError and error.is_transient
-    assert "hunter2" not in str(error) and "Traceback" not in str(error)
+    assert type(error) is UpstreamServerError
+    assert error.is_transient
+    assert "hunter2" not in str(error)
+    assert "Traceback" not in str(error)
     assert "Bad Gateway" not in error.upstream_message
     assert error.upstream_message == f"The upstream server failed (HTTP {status})."
 
@@ -90,7 +121,8 @@ def test_long_text_is_excerpted():
 def test_rate_limit_with_seconds_and_date():
     assert mapped(429, b"", {"retry-after": "3"}).retry_after == 3.0
     error = mapped(429, b"", {"retry-after": "soon"})
-    assert isinstance(error, UpstreamRateLimitError) and error.retry_after is None
+    assert isinstance(error, UpstreamRateLimitError)
+    assert error.retry_after is None
     now = datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
     assert parse_retry_after("Fri, 27 Nov 2026 10:00:30 GMT", now=now) == 30.0
     assert parse_retry_after("Fri, 27 Nov 2026 09:00:00 GMT", now=now) == 0.0
@@ -101,8 +133,14 @@ def test_rate_limit_with_seconds_and_date():
 
 @pytest.mark.parametrize(
     ("status", "kind"),
-    [(400, UpstreamBadRequestError), (401, UpstreamAuthError), (403, UpstreamForbiddenError),
-     (404, UpstreamNotFoundError), (500, UpstreamServerError), (429, UpstreamRateLimitError)],
+    [
+        (400, UpstreamBadRequestError),
+        (401, UpstreamAuthError),
+        (403, UpstreamForbiddenError),
+        (404, UpstreamNotFoundError),
+        (500, UpstreamServerError),
+        (429, UpstreamRateLimitError),
+    ],
 )
 async def test_errors_through_the_client(make_client, status, kind):
     upstream = FakeUpstream(httpx.Response(status, content=b'{"error":{"message":"m"}}'))

@@ -1,4 +1,4 @@
-"""The request pipeline: headers, retries (idempotent only), Retry-After, breaker, timeouts, caps."""
+"""The request pipeline: headers, idempotent-only retries, Retry-After, breaker, timeouts, caps."""
 
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ async def test_token_goes_in_header_never_in_url(make_client):
     sent = upstream.requests[0]
     assert sent.headers["x-cdata-authtoken"] == TOKEN
     assert "authorization" not in sent.headers
-    assert TOKEN not in str(sent.url) and "authtoken" not in str(sent.url).lower()
+    assert TOKEN not in str(sent.url)
+    assert "authtoken" not in str(sent.url).lower()
     assert sent.headers["x-request-id"] == "req-42"
     assert sent.headers["accept"] == "application/json"
 
@@ -85,12 +86,14 @@ def test_credentials_repr_hides_secret():
 async def test_get_retried_on_503_then_succeeds(make_client):
     calls: list[tuple] = []
     upstream = FakeUpstream(unavailable, unavailable, JOBS)
-    client = make_client(upstream, ClientOptions(retry=FAST_RETRY,
-                                                 on_call=lambda *a: calls.append(a)))
+    client = make_client(
+        upstream, ClientOptions(retry=FAST_RETRY, on_call=lambda *a: calls.append(a))
+    )
     page = await client.jobs.list()
     assert len(page.items) == 1
     assert len(upstream.requests) == 3
-    assert calls[-1][:3] == ("jobs", "GET", 200) and calls[-1][4] == 2
+    assert calls[-1][:3] == ("jobs", "GET", 200)
+    assert calls[-1][4] == 2
 
 
 async def test_get_gives_up_after_two_retries(make_client):
@@ -104,7 +107,8 @@ async def test_get_gives_up_after_two_retries(make_client):
 async def test_read_actions_are_retried(make_client):
     upstream = FakeUpstream(dropped, json_reply(fixture="job_status_all.json"))
     rows = await make_client(upstream).get_job_status()
-    assert len(rows) == 2 and len(upstream.requests) == 2
+    assert len(rows) == 2
+    assert len(upstream.requests) == 2
 
 
 @pytest.mark.parametrize("failure", [unavailable, dropped])
@@ -161,8 +165,9 @@ async def test_retry_after_beyond_deadline_raises_at_once(make_client):
 
 
 async def test_retry_budget_caps_retries(make_client):
-    options = ClientOptions(retry=RetryOptions(base=0.001, cap=0.001, budget_min=1,
-                                               budget_ratio=0.0))
+    options = ClientOptions(
+        retry=RetryOptions(base=0.001, cap=0.001, budget_min=1, budget_ratio=0.0)
+    )
     upstream = FakeUpstream(unavailable)
     client = make_client(upstream, options)
     with pytest.raises(UpstreamServerError):
@@ -251,14 +256,18 @@ async def test_execute_job_wait_uses_job_timeout_as_read_timeout(make_client):
 
 @pytest.mark.parametrize(
     ("content", "ctype"),
-    [(b"{not json", "application/json"), (b"<html>oops</html>", "text/html"),
-     (b"\xff\xfe", "application/octet-stream")],
+    [
+        (b"{not json", "application/json"),
+        (b"<html>oops</html>", "text/html"),
+        (b"\xff\xfe", "application/octet-stream"),
+    ],
 )
 async def test_malformed_2xx_is_bad_response_without_body(make_client, content, ctype):
     upstream = FakeUpstream(httpx.Response(200, content=content, headers={"content-type": ctype}))
     with pytest.raises(UpstreamBadResponseError) as caught:
         await make_client(upstream).jobs.list()
-    assert "oops" not in str(caught.value) and "not json" not in str(caught.value)
+    assert "oops" not in str(caught.value)
+    assert "not json" not in str(caught.value)
     assert str(len(content)) in str(caught.value)
     assert len(upstream.requests) == 1
 
@@ -300,7 +309,8 @@ async def test_logs_never_hold_secrets(make_client, caplog):
     client = make_client(upstream)
     with pytest.raises(UpstreamServerError) as caught:
         await client.jobs.get("x")
-    assert TOKEN not in caplog.text and TOKEN not in str(caught.value)
+    assert TOKEN not in caplog.text
+    assert TOKEN not in str(caught.value)
     assert "retry" in caplog.text
 
 
@@ -345,7 +355,9 @@ async def test_connection_refused_on_a_real_socket():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = SyncClient(f"http://127.0.0.1:{port}/api.rsc/", options=ClientOptions(retry=FAST_RETRY))
+    client = SyncClient(
+        f"http://127.0.0.1:{port}/api.rsc/", options=ClientOptions(retry=FAST_RETRY)
+    )
     try:
         with pytest.raises(UpstreamConnectionError) as caught:
             await client.jobs.list()

@@ -101,10 +101,16 @@ def test_job_fields_and_types():
     job = Job.from_wire(unwrap_collection(load("jobs_list.json"))[0])
     assert job.job_name == "DemoToWarehouse"
     assert job.job_id == "3f0c2a9e-7b61-4b7e-9c3a-5d1e2f4a6b70"
-    assert job.type == 1 and job.batch_size == 1000 and job.verbosity == 2
-    assert job.scheduled is False and job.use_gmt_date_time is True and job.alter_schema is True
-    assert job.status is RunStatus.SUCCESS and job.status_text == "SUCCESS"
-    assert job.can_execute is True and job.workspace_id == "default"
+    assert job.type == 1
+    assert job.batch_size == 1000
+    assert job.verbosity == 2
+    assert job.scheduled is False
+    assert job.use_gmt_date_time is True
+    assert job.alter_schema is True
+    assert job.status is RunStatus.SUCCESS
+    assert job.status_text == "SUCCESS"
+    assert job.can_execute is True
+    assert job.workspace_id == "default"
 
 
 def test_string_typed_variant_parses_like_the_typed_one():
@@ -124,12 +130,14 @@ def test_large_ids_kept_exactly_as_text():
     tasks = [Task.from_wire(r) for r in unwrap_collection(load("tasks_list.json"))]
     assert [t.task_id for t in tasks] == ["1868391712871301121", "1868391712871301122"]
     variant = Task.from_wire(unwrap_collection(load("variant_tasks_string_ids.json"))[0])
-    assert variant.task_id == "1868391712871301121" and variant.index == 1
+    assert variant.task_id == "1868391712871301121"
+    assert variant.index == 1
     run = ExecuteResultRow.from_wire(unwrap_collection(load("execute_job_output.json"))[0])
     assert run.run_id == "1868391712871301377"
     log = JobLog.from_wire(unwrap_collection(load("job_log_output.json"))[0])
     assert log.run_id == "1868391712871301377"
-    assert log.content is not None and log.content.startswith("2026-11-27T10:15:00.001")
+    assert log.content is not None
+    assert log.content.startswith("2026-11-27T10:15:00.001")
 
 
 def test_stdlib_json_parse_also_keeps_ids():
@@ -146,8 +154,10 @@ def test_history_variant_mixed_types_and_statuses():
     ]
     assert [r.status for r in rows] == [RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.RUNNING]
     assert [r.status_text for r in rows] == ["Successful", "Error", "In progress"]
-    assert rows[0].runtime == 1520 and rows[0].records_affected == 1200
-    assert rows[2].runtime is None and rows[2].records_affected is None
+    assert rows[0].runtime == 1520
+    assert rows[0].records_affected == 1200
+    assert rows[2].runtime is None
+    assert rows[2].records_affected is None
     assert rows[0].run_start_date == datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
 
 
@@ -155,12 +165,18 @@ def test_orchestra_variant_without_run_id():
     row = ExecuteResultRow.from_wire(
         unwrap_collection(load("variant_execute_job_orchestra.json"))[0]
     )
-    assert row.run_id is None and row.status is RunStatus.SUCCESS and row.result is None
-    assert row.run_start_date == datetime(2025, 2, 21, 9, 31, 8, tzinfo=timezone(timedelta(hours=-5)))
+    assert row.run_id is None
+    assert row.status is RunStatus.SUCCESS
+    assert row.result is None
+    assert row.run_start_date == datetime(
+        2025, 2, 21, 9, 31, 8, tzinfo=timezone(timedelta(hours=-5))
+    )
 
 
 def test_execute_rows():
-    rows = [ExecuteResultRow.from_wire(r) for r in unwrap_collection(load("execute_job_output.json"))]
+    rows = [
+        ExecuteResultRow.from_wire(r) for r in unwrap_collection(load("execute_job_output.json"))
+    ]
     assert [r.query for r in rows] == [None, "REPLICATE [customers]", "REPLICATE [orders]"]
     assert [r.result for r in rows] == [None, "200", "1000"]
     running = ExecuteResultRow.from_wire(unwrap_collection(load("execute_job_running.json"))[0])
@@ -173,8 +189,10 @@ def test_status_rows_value_form():
         ("DemoToWarehouse", RunStatus.SUCCESS),
         ("NightlyOrders", RunStatus.NEVER_RUN),
     ]
-    assert rows[0].records_affected == 1200 and rows[0].run_id == "1868391712871301377"
-    assert rows[1].run_start_date is None and rows[1].records_affected is None
+    assert rows[0].records_affected == 1200
+    assert rows[0].run_id == "1868391712871301377"
+    assert rows[1].run_start_date is None
+    assert rows[1].records_affected is None
     detailed = status_rows(load("job_status_running_with_queries.json"))
     assert [r.query for r in detailed] == [None, "REPLICATE [customers]", "REPLICATE [orders]"]
     assert [r.status for r in detailed] == [RunStatus.RUNNING, RunStatus.SUCCESS, RunStatus.RUNNING]
@@ -184,9 +202,12 @@ def test_status_rows_bare_object_form():
     rows = status_rows(load("variant_job_status_bare_object.json"))
     assert len(rows) == 3
     job, first, second = rows
-    assert job.query is None and job.status is RunStatus.RUNNING and job.status_text == "In progress"
+    assert job.query is None
+    assert job.status is RunStatus.RUNNING
+    assert job.status_text == "In progress"
     assert dict(job.extra) == {}
-    assert first.job_name == "DemoToWarehouse" and first.job_id == job.job_id
+    assert first.job_name == "DemoToWarehouse"
+    assert first.job_id == job.job_id
     assert (first.query, first.status, first.detail) == (
         "REPLICATE [customers]",
         RunStatus.SUCCESS,
@@ -203,8 +224,10 @@ def test_status_rows_bare_object_form():
 def test_connection_repr_hides_secrets():
     rows = unwrap_collection(load("connections_list.json"))
     conn = Connection.from_wire(rows[1])
-    assert conn.connection_string is not None and "S3cret!" in conn.connection_string
-    assert "S3cret!" not in repr(conn) and "tok123" not in repr(conn)
+    assert conn.connection_string is not None
+    assert "S3cret!" in conn.connection_string
+    assert "S3cret!" not in repr(conn)
+    assert "tok123" not in repr(conn)
     user = User.from_wire(unwrap_entity(load("user_created.json")))
     assert user.auth_token == "3kR9pQ-example-token"
     assert "3kR9pQ" not in repr(user)
@@ -212,7 +235,9 @@ def test_connection_repr_hides_secrets():
 
 def test_unknown_keys_go_to_extra_and_missing_are_none():
     job = Job.from_wire({"JobName": "a", "NewFieldOf2027": [1, 2], "@odata.etag": "x"})
-    assert job.job_name == "a" and job.status is None and job.source is None
+    assert job.job_name == "a"
+    assert job.status is None
+    assert job.source is None
     assert job.extra == {"NewFieldOf2027": [1, 2]}
 
 
@@ -223,7 +248,9 @@ def test_keys_match_case_insensitively():
 
 def test_api_request_status_is_http_code():
     req = ApiRequest.from_wire(unwrap_collection(load("requests_list.json"))[0])
-    assert req.status == 200 and req.url == "/api.rsc/jobs?$top=5" and req.remote_ip == "127.0.0.1"
+    assert req.status == 200
+    assert req.url == "/api.rsc/jobs?$top=5"
+    assert req.remote_ip == "127.0.0.1"
 
 
 def test_count_fixture():
@@ -267,8 +294,17 @@ def test_status_missing():
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(True, True), ("true", True), ("True", True), ("FALSE", False), ("0", False), (1, True),
-     ("maybe", None), (None, None), ([], None)],
+    [
+        (True, True),
+        ("true", True),
+        ("True", True),
+        ("FALSE", False),
+        ("0", False),
+        (1, True),
+        ("maybe", None),
+        (None, None),
+        ([], None),
+    ],
 )
 def test_to_bool(raw, expected):
     assert to_bool(raw) is expected
@@ -276,8 +312,18 @@ def test_to_bool(raw, expected):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(5, 5), ("5", 5), (" 12 ", 12), ("1.0", 1), (2.0, 2), ("1.5", None), ("x", None),
-     (True, None), (None, None), ("1868391712871301377", 1868391712871301377)],
+    [
+        (5, 5),
+        ("5", 5),
+        (" 12 ", 12),
+        ("1.0", 1),
+        (2.0, 2),
+        ("1.5", None),
+        ("x", None),
+        (True, None),
+        (None, None),
+        ("1868391712871301377", 1868391712871301377),
+    ],
 )
 def test_to_int(raw, expected):
     assert to_int(raw) == expected
@@ -285,8 +331,13 @@ def test_to_int(raw, expected):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(1868391712871301377, "1868391712871301377"), ("x", "x"), (True, "true"), (2.0, "2"),
-     (None, None)],
+    [
+        (1868391712871301377, "1868391712871301377"),
+        ("x", "x"),
+        (True, "true"),
+        (2.0, "2"),
+        (None, None),
+    ],
 )
 def test_to_str(raw, expected):
     assert to_str(raw) == expected
@@ -319,5 +370,6 @@ def test_ten_thousand_history_rows_parse_fast():
     started = time.perf_counter()
     parsed = [HistoryRow.from_wire(r) for r in rows]
     elapsed = time.perf_counter() - started
-    assert len(parsed) == 10002 and parsed[-1].status is RunStatus.RUNNING
+    assert len(parsed) == 10002
+    assert parsed[-1].status is RunStatus.RUNNING
     assert elapsed < 1.0  # ≈ 0.06 s measured; generous for a loaded 2-core box

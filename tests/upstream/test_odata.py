@@ -54,7 +54,7 @@ from syncgql.upstream.odata import (
         (False, "'false'"),
         (None, "null"),
         (datetime(2026, 11, 27, 10, 15, tzinfo=UTC), "'2026-11-27T10:15:00+00:00'"),
-        (datetime(2026, 11, 27, 10, 15), "'2026-11-27T10:15:00+00:00'"),
+        (datetime(2026, 11, 27, 10, 15), "'2026-11-27T10:15:00+00:00'"),  # noqa: DTZ001 - naive on purpose
         (
             datetime(2026, 11, 27, 10, 15, tzinfo=timezone(timedelta(hours=-5))),
             "'2026-11-27T10:15:00-05:00'",
@@ -84,9 +84,7 @@ def test_ten_kilobyte_string_is_escaped_whole():
     assert rendered.count("'") == 2 + 2 * text.count("'")
 
 
-@pytest.mark.parametrize(
-    "name", ["JobName", "_x", "a1_b2", "Status"]
-)
+@pytest.mark.parametrize("name", ["JobName", "_x", "a1_b2", "Status"])
 def test_check_name_accepts_identifiers(name):
     assert check_name(name) == name
 
@@ -148,7 +146,8 @@ def test_injection_attempt_stays_inside_its_literal():
     node = Eq("JobName", "x' or 1 eq 1 or JobName eq 'y")
     text = node.render()
     # Undo the escaping: what the server sees as the literal is exactly the caller's text.
-    assert text.startswith("JobName eq '") and text.endswith("'")
+    assert text.startswith("JobName eq '")
+    assert text.endswith("'")
     assert text[len("JobName eq '") : -1].replace("''", "'") == "x' or 1 eq 1 or JobName eq 'y"
 
 
