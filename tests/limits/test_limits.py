@@ -15,6 +15,7 @@ from strawberry.types.execution import PreExecutionError
 
 from syncgql.graphql.cost import analyze_document, estimate_cost
 from syncgql.graphql.limits import (
+    LIMIT_CODES,
     DocumentCache,
     OperationLimits,
     budgeted_overlap_rule,
@@ -191,6 +192,10 @@ async def test_parse_time_rejections_keep_the_requested_operation_name() -> None
     assert codes(result) == ["TOO_MANY_TOKENS"]
     result, _ = await run("{ name ")
     assert (result.errors or [])[0].message.startswith("Syntax Error")
+    # Comments count as tokens, so a document padded with comments is refused too.
+    result, _ = await run("{ name\n" + "#c\n" * 3000 + "}")
+    assert codes(result) == ["TOO_MANY_TOKENS"]
+    assert set(codes(result)) <= LIMIT_CODES
 
 
 async def test_only_the_selected_operation_is_measured() -> None:

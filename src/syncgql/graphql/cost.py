@@ -26,6 +26,8 @@ or on the strawberry field itself::
     @strawberry.mutation(metadata={ACTION_METADATA_KEY: True})
 
 The mapping wins over the metadata.
+
+(Over 400 lines because the walk and the cost rules are one algorithm, best read in one place.)
 """
 
 from __future__ import annotations
