@@ -9,13 +9,16 @@ demos can watch a run progress and cancel it mid-way.
 
 from __future__ import annotations
 
+import operator
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 
 from syncgql.emulator.providers.base import (
@@ -29,6 +32,7 @@ from syncgql.emulator.providers.base import (
 from syncgql.emulator.taskquery import ReplicateTask
 
 _CHUNK = 1000
+_LONG_SIZE = array("L").itemsize
 _MAX_ROWS = 50_000_000
 _MAX_DELAY_MS = 600_000
 _EPOCH = date(2026, 1, 1)
@@ -161,28 +165,56 @@ def _minute_stamps(start: int, stop: int) -> list[str]:
     return out
 
 
-# orders and order_items are the big tables: they are built column by column and zipped, which
-# is about twice as fast as building each tuple in Python (the replication benchmark needs it).
+# orders and order_items are the big tables, and the replication benchmark compares copying
+# them with a bare executemany of ready-made rows. So they are built column by column from random
+# bytes mapped through lookup tables: every step below is a C-level map/zip, no Python loop per
+# row (about 4x cheaper than drawing rng.random() per value).
+
+
+@lru_cache(maxsize=1)
+def _pools() -> tuple[tuple[str, ...], tuple[float, ...], tuple[float, ...], tuple[int, ...]]:
+    """Byte/uint16 → value tables: statuses (weighted), amounts, unit prices, small ints."""
+    statuses = tuple(_STATUSES[i * len(_STATUSES) // 256] for i in range(256))
+    amounts = tuple(i * 100_000 // 65_536 / 100 for i in range(65_536))
+    prices = tuple((i * 50_000 // 65_536 + 200) / 100 for i in range(65_536))
+    small = tuple(range(256))
+    return statuses, amounts, prices, small
+
+
+def _u8(rng: random.Random, n: int) -> array[int]:
+    return array("B", rng.randbytes(n))
+
+
+def _u16(rng: random.Random, n: int) -> array[int]:
+    return array("H", rng.randbytes(2 * n))
+
+
+def _between(values: Iterable[int], low: int, count: int) -> Iterator[int]:
+    """``low + v % count`` for each value, without a Python-level loop."""
+    return map(operator.add, map(operator.mod, values, repeat(count)), repeat(low))
+
+
 def _orders(rng: random.Random, start: int, stop: int, rows: int) -> list[tuple[object, ...]]:
-    r = rng.random
+    statuses, amounts, _prices, _small = _pools()
+    n = stop - start
     customers = max(1, rows // 5)
-    count = range(stop - start)
-    customer_ids = [int(r() * customers) + 1 for _ in count]
-    statuses = [_STATUSES[int(r() * 10)] for _ in count]
-    amounts = [int(r() * 100_000) / 100 for _ in count]
-    ids = range(start, stop)
-    return list(zip(ids, customer_ids, _minute_stamps(start, stop), statuses, amounts, strict=True))
+    customer_ids = _between(array("L", rng.randbytes(n * _LONG_SIZE)), 1, customers)
+    status = map(statuses.__getitem__, _u8(rng, n))
+    amount = map(amounts.__getitem__, _u16(rng, n))
+    stamps = _minute_stamps(start, stop)
+    return list(zip(range(start, stop), customer_ids, stamps, status, amount, strict=True))
 
 
 def _order_items(rng: random.Random, start: int, stop: int, _rows: int) -> list[tuple[object, ...]]:
-    r = rng.random
-    count = range(stop - start)
-    products = [int(r() * 50) + 1 for _ in count]
-    quantities = [int(r() * 5) + 1 for _ in count]
-    prices = [int(r() * 50_000 + 200) / 100 for _ in count]
-    ids = range(start, stop)
-    order_ids = [(i - 1) // 3 + 1 for i in ids]
-    return list(zip(ids, order_ids, products, quantities, prices, strict=True))
+    _statuses, _amounts, prices, _small = _pools()
+    n = stop - start
+    order_ids = map(
+        operator.add, map(operator.floordiv, range(start - 1, stop - 1), repeat(3)), repeat(1)
+    )
+    products = _between(_u8(rng, n), 1, 50)
+    quantities = _between(_u8(rng, n), 1, 5)
+    price = map(prices.__getitem__, _u16(rng, n))
+    return list(zip(range(start, stop), order_ids, products, quantities, price, strict=True))
 
 
 _TABLES = {
@@ -308,6 +340,10 @@ class DemoProvider:
         pending: list[tuple[object, ...]] = []
         sent = False
         for chunk in self.generate(spec.name):
+            if not pending and len(chunk) == batch_size:
+                yield Batch(spec.columns, chunk, spec.types)  # the default size: no copying
+                sent = True
+                continue
             pending.extend(chunk)
             while len(pending) >= batch_size:
                 yield Batch(spec.columns, pending[:batch_size], spec.types)
