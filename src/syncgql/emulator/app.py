@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -198,8 +199,11 @@ class Emulator:
                 log.exception("could not write the request log")
 
     def _record(self, request: Request, user: str, status: int, error: str) -> None:
+        # The token must never reach the log, however the client encoded its name.
         query = "&".join(
-            p for p in request.url.query.split("&") if p and not p.lower().startswith("@authtoken")
+            p
+            for p in request.url.query.split("&")
+            if p and unquote_plus(p.split("=", 1)[0]).lower() != "@authtoken"
         )
         url = request.url.path + (f"?{query}" if query else "")
         client = request.client.host if request.client else ""
