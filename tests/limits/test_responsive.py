@@ -1,11 +1,12 @@
-"""While hostile documents arrive, a normal query on the same server still answers promptly.
+"""On a real uvicorn socket: responsiveness under hostile traffic, and limits over WebSockets.
 
-A real uvicorn server on 127.0.0.1 (same event loop as the clients, like a single worker).
+The server runs on 127.0.0.1 in the same event loop as the clients, like a single worker.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import statistics
 import time
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+import websockets
 
 from tests.limits import hostile
 from tests.limits.toy import CountingGraphQL, make_app
@@ -39,7 +41,7 @@ async def server() -> AsyncIterator[tuple[str, CountingGraphQL]]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none")
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="websockets-sansio")
     srv = uvicorn.Server(config)
     task = asyncio.create_task(srv.serve(sockets=[sock]))
     for _ in range(200):
@@ -98,3 +100,43 @@ async def test_normal_queries_answer_while_hostile_documents_arrive(
     # Only the 30 normal queries reached a resolver.
     assert view.calls["jobs"] == 30
     assert set(view.calls) == {"jobs", "source"}
+
+
+async def test_subscriptions_over_websocket_are_limited(
+    server: tuple[str, CountingGraphQL],
+) -> None:
+    url, view = server
+    ws_url = url.replace("http://", "ws://")
+    directive_subscription = (
+        'subscription { jobStatus(name: "x")' + " @include(if: true)" * 6 + " }"
+    )
+    async with websockets.connect(
+        ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")], open_timeout=5
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
+        for op_id, query in [
+            ("big", "subscription " + hostile.aliases(20_000)),
+            ("dirs", directive_subscription),
+        ]:
+            await ws.send(
+                json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}})
+            )
+            message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert message["type"] == "error"
+            assert message["id"] == op_id
+            code = message["payload"][0]["extensions"]["code"]
+            assert code == {"big": "DOCUMENT_TOO_LARGE", "dirs": "TOO_MANY_DIRECTIVES"}[op_id]
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "ok",
+                    "type": "subscribe",
+                    "payload": {"query": 'subscription { jobStatus(name: "x") }'},
+                }
+            )
+        )
+        message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert (message["id"], message["type"]) == ("ok", "next")
+        assert message["payload"]["data"] == {"jobStatus": "RUNNING"}
+    assert view.calls["jobStatus"] == 1
