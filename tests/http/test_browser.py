@@ -11,7 +11,7 @@ LIVE_APP_OPTIONS = {"default_query": 'query BrowserProbe {\n  hello(name: "graph
 CHROMIUM = "/usr/bin/chromium"
 
 
-# The browser run itself takes about 25 s; the long timeout only covers a cold first run, when
+# The browser run itself takes about 3 s; the long timeout only covers a cold first run, when
 # the fixtures install the npm packages and build the bundle (.ci/run does that beforehand).
 @pytest.mark.browser
 @pytest.mark.timeout(600)

@@ -10,7 +10,8 @@ import { chromium } from 'playwright-core';
 const [pageUrl, expected] = process.argv.slice(2);
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const userDataDir = mkdtempSync(join(tmpdir(), 'syncgql-chromium-'));
-const out = { rendered: false, resultText: '', requests: [], blocked: [], consoleErrors: [], pageErrors: [] };
+const started = Date.now();
+const out = { timings: {}, rendered: false, resultText: '', requests: [], blocked: [], consoleErrors: [], pageErrors: [] };
 
 const isLoopback = (raw) => {
   if (raw.startsWith('data:') || raw.startsWith('blob:')) return true;
@@ -35,6 +36,7 @@ try {
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
     ],
   });
+  out.timings.launched = Date.now() - started;
   // Record every request of the page and its workers; refuse (and record) non-loopback ones.
   await context.route('**/*', (route) => {
     const url = route.request().url();
@@ -59,14 +61,20 @@ try {
     { timeout: 20000 },
   );
   out.rendered = true;
+  out.timings.rendered = Date.now() - started;
   await page.click('.graphiql-execute-button');
   await page
     .waitForFunction(
-      (text) => (document.querySelector('.result-window')?.textContent || '').includes(text),
+      // Monaco renders spaces as no-break spaces.
+      (text) =>
+        (document.querySelector('.result-window')?.textContent || '')
+          .replace(/\u00a0/g, ' ')
+          .includes(text),
       expected,
       { timeout: 20000 },
     )
     .catch(() => {});
+  out.timings.result = Date.now() - started;
   out.resultText = (await page.textContent('.result-window').catch(() => '')) || '';
 } catch (err) {
   out.pageErrors.push(`driver: ${err && err.stack ? err.stack : err}`);
