@@ -402,3 +402,37 @@ async def test_views_share_pool_breaker_and_memory(make_client):
     await caller.aclose()  # a view does not close the shared pool
     await client.jobs.list()
     assert len(upstream.requests) == 4
+
+
+async def test_latest_runs_in_two_calls(make_client):
+    def router(request: httpx.Request) -> httpx.Response:
+        if path(request).endswith("getJobStatus"):
+            return json_reply(fixture="job_status_all.json")(request)
+        return json_reply(fixture="history_list.json")(request)
+
+    upstream = FakeUpstream(router=router)
+    latest = await make_client(upstream).history.latest_for_jobs(
+        ["DemoToWarehouse", "NightlyOrders", "DemoToWarehouse"]
+    )
+    assert list(latest) == ["DemoToWarehouse"]
+    assert latest["DemoToWarehouse"].id == "1868391712871301377"
+    status_call, history_call = upstream.requests
+    assert orjson.loads(status_call.content) == {}
+    assert params(history_call) == {"$filter": "Id eq '1868391712871301377'"}
+
+
+async def test_latest_runs_without_run_ids_fall_back_to_names(make_client):
+    def router(request: httpx.Request) -> httpx.Response:
+        if path(request).endswith("getJobStatus"):
+            return json_reply(fixture="variant_job_status_bare_object.json")(request)
+        return json_reply(fixture="history_list.json")(request)
+
+    upstream = FakeUpstream(router=router)
+    latest = await make_client(upstream).history.latest_for_jobs(["demotowarehouse"])
+    assert latest["demotowarehouse"].id == "1868391712871301378"  # newest first
+    history_call = upstream.requests[1]
+    assert params(history_call) == {
+        "$filter": "JobName eq 'demotowarehouse'",
+        "$orderby": "RunStartDate desc",
+        "$top": "1000",
+    }

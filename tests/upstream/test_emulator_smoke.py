@@ -105,6 +105,9 @@ async def test_run_a_job_and_read_its_traces(client: SyncClient) -> None:
     assert per_query[0].status is RunStatus.SUCCESS
     with pytest.raises(UpstreamConflictError):
         await client.cancel_job("DemoToWarehouse")
+    latest = await client.history.latest_for_jobs(["DemoToWarehouse", "NightlyOrders", "Nope"])
+    assert list(latest) == ["DemoToWarehouse"]
+    assert latest["DemoToWarehouse"].id == run_id
 
 
 async def test_writes_and_connections(client: SyncClient) -> None:
