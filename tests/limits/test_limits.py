@@ -118,6 +118,10 @@ async def test_page_size_from_variables_and_variable_defaults() -> None:
     query = "query Q($n: Int) { jobs(first: $n) { totalCount } }"
     result, _ = await run(query, {"n": 100_000})
     assert "PAGE_SIZE_TOO_LARGE" in codes(result)
+    # JSON `1e5` arrives as a float, which GraphQL's Int accepts: it must not slip through.
+    result, calls = await run(query, {"n": 100_000.0})
+    assert "PAGE_SIZE_TOO_LARGE" in codes(result)
+    assert not calls
     result, _ = await run(query, {"n": 50})
     assert result.errors is None
     result, _ = await run("query Q($n: Int = 500) { jobs(first: $n) { totalCount } }")
@@ -277,6 +281,13 @@ def test_document_size_counts_utf8_bytes() -> None:
     error = check_document_size("{ éééé }", limits)  # 12 bytes in 8 code points
     assert error is not None
     assert error.extensions == {"code": "DOCUMENT_TOO_LARGE", "limit": 10, "actual": 12}
+
+
+def test_sync_execution_is_limited_too() -> None:
+    calls: Counter[str] = Counter()
+    result = make_schema().execute_sync(hostile.deep(30), context_value={"calls": calls})
+    assert codes(result) == ["QUERY_TOO_DEEP"]
+    assert not calls
 
 
 def test_batching_config_follows_the_limit() -> None:

@@ -343,9 +343,7 @@ class _Walker:
             if isinstance(value_node, IntValueNode):
                 return _int_literal(value_node.value)
             if isinstance(value_node, VariableNode):
-                value = self.variables.get(value_node.name.value)
-                if isinstance(value, int) and not isinstance(value, bool):
-                    return max(value, 0)
+                return _int_variable(self.variables.get(value_node.name.value))
             return None
         return None
 
@@ -354,6 +352,18 @@ def _int_literal(text: str) -> int:
     if len(text.lstrip("-")) > len(str(_HUGE)):
         return 0 if text.startswith("-") else _HUGE
     return max(int(text), 0)
+
+
+def _int_variable(value: object) -> int | None:
+    """A variable's value as GraphQL ``Int`` coercion will see it, or None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return max(value, 0)
+    # graphql-core coerces integral floats (JSON `1e5`) to Int, so they must count too.
+    if isinstance(value, float) and value.is_integer():
+        return max(int(value), 0)
+    return None
 
 
 def _strawberry_metadata(definition: GraphQLField | None) -> Mapping[str, Any]:
