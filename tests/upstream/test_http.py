@@ -364,3 +364,19 @@ async def test_connection_refused_on_a_real_socket():
         assert caught.value.code == "UPSTREAM_UNAVAILABLE"
     finally:
         await client.aclose()
+
+
+def test_credentials_from_incoming_headers():
+    assert Credentials.from_headers({}) is None
+    assert Credentials.from_headers({"authorization": "Bearer abc"}) is None
+    assert Credentials.from_headers({"x-cdata-authtoken": "t1"}) == Credentials.token("t1")
+    both = {"x-cdata-authtoken": "t1", "authorization": "Basic YWRtaW46cEBzczp3b3Jk"}
+    assert Credentials.from_headers(both) == Credentials.token("t1")
+    basic = Credentials.from_headers({"authorization": "Basic YWRtaW46cEBzczp3b3Jk"})
+    assert basic == Credentials.basic("admin", "p@ss:word")
+    assert basic is not None
+    assert basic.headers() == {"Authorization": "Basic YWRtaW46cEBzczp3b3Jk"}
+    for bad in ("Basic !!!", "Basic bm9jb2xvbg=="):  # not base64; no colon
+        with pytest.raises(ValueError, match="malformed") as caught:
+            Credentials.from_headers({"authorization": bad})
+        assert bad.split()[1] not in str(caught.value)

@@ -7,6 +7,8 @@ A token is only ever sent in the ``x-cdata-authtoken`` header, never as ``@autht
 from __future__ import annotations
 
 import base64
+import binascii
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 __all__ = ["Credentials"]
@@ -43,3 +45,30 @@ class Credentials:
             return {"x-cdata-authtoken": self.secret}
         pair = f"{self.user}:{self.secret}".encode()
         return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> Credentials | None:
+        """The caller's own credentials from incoming HTTP headers (for forwarding), if any.
+
+        ``x-cdata-authtoken`` wins over ``Authorization: Basic`` (the precedence Sync clients
+        use). ``headers`` must be case-insensitive or use lower-case names (as Starlette's do).
+
+        Raises:
+            ValueError: an ``Authorization: Basic`` header is malformed (the message never
+                repeats the header).
+        """
+        token = headers.get("x-cdata-authtoken")
+        if token:
+            return cls.token(token.strip())
+        authorization = headers.get("authorization", "")
+        scheme, _, encoded = authorization.strip().partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise ValueError("malformed Basic credentials") from None
+        user, sep, password = decoded.partition(":")
+        if not sep:
+            raise ValueError("malformed Basic credentials")
+        return cls.basic(user, password)
