@@ -19,7 +19,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    from syncgql import serve
     from syncgql.emulator import command as emulator_command
+
+    serve_parser = sub.add_parser(
+        "serve",
+        help="serve the GraphQL gateway",
+        description=serve.SERVE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.configure_serve(serve_parser)
+    serve_parser.set_defaults(handler=serve.run_serve)
+
+    export_parser = sub.add_parser(
+        "export-schema",
+        help="write schema.graphql (or check it with --check)",
+        description="Write the GraphQL schema as SDL; --check fails when the file drifted.",
+    )
+    serve.configure_export(export_parser)
+    export_parser.set_defaults(handler=serve.run_export)
 
     emulator_parser = sub.add_parser(
         "emulator",

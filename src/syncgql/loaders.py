@@ -28,11 +28,12 @@ from syncgql.upstream.models import (
     HistoryRow,
     Job,
     JobStatusRow,
+    RunStatus,
     Task,
     Transformation,
     User,
 )
-from syncgql.upstream.odata import Eq, In, ODataQuery, Or
+from syncgql.upstream.odata import And, Eq, In, ODataQuery, Or
 
 KeyT = TypeVar("KeyT", bound=Hashable)
 ValueT = TypeVar("ValueT")
@@ -133,20 +134,39 @@ class Loaders:
 
     async def _last_runs(self, job_names: Sequence[str]) -> dict[str, HistoryRow]:
         statuses = await self.status.load_many(list(job_names))
-        run_ids = {
-            name: status.run_id
-            for name, status in zip(job_names, statuses, strict=True)
-            if status is not None and status.run_id
-        }
-        runs = await self.run.load_many(list(run_ids.values()))
-        found = {name: run for name, run in zip(run_ids, runs, strict=True) if run is not None}
-        # Servers that do not report RunId in getJobStatus: newest history row per job.
-        missing = [name for name in job_names if name not in found and name not in run_ids]
-        if missing:
-            found.update(await self._newest_runs(missing))
+        by_run_id: dict[str, str] = {}
+        by_start: dict[str, JobStatusRow] = {}
+        unknown: list[str] = []
+        for name, status in zip(job_names, statuses, strict=True):
+            if status is not None and status.status is RunStatus.NEVER_RUN:
+                continue
+            if status is not None and status.run_id:
+                by_run_id[name] = status.run_id
+            elif status is not None and status.run_start_date is not None:
+                by_start[name] = status
+            else:
+                unknown.append(name)
+        runs = await self.run.load_many(list(by_run_id.values()))
+        found = {name: run for name, run in zip(by_run_id, runs, strict=True) if run is not None}
+        # Servers whose getJobStatus has no RunId: match job name and start time, in one call.
+        if by_start:
+            found.update(await self._runs_started_at(by_start))
+        if unknown:
+            found.update(await self._newest_runs(unknown))
         return found
 
+    async def _runs_started_at(self, statuses: Mapping[str, JobStatusRow]) -> dict[str, HistoryRow]:
+        match = Or(
+            *(
+                And(Eq("JobName", name), Eq("RunStartDate", status.run_start_date))
+                for name, status in statuses.items()
+            )
+        )
+        page = await self.client.history.list(ODataQuery(filter=match))
+        return {row.job_name: row for row in page.items if row.job_name in statuses}
+
     async def _newest_runs(self, job_names: Sequence[str]) -> dict[str, HistoryRow]:
+        # Last resort (no status at all for these jobs): one small read per job.
         async def newest(name: str) -> HistoryRow | None:
             page = await self.client.history.list(
                 ODataQuery(filter=Eq("JobName", name), orderby=(("RunStartDate", True),), top=1)

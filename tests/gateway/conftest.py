@@ -1,0 +1,87 @@
+"""Fixtures: the gateway with its embedded emulator, over the real ASGI/HTTP stack.
+
+``gateway`` runs ``create_app`` (lifespan included) against a fresh emulator data dir and
+wraps the upstream transport with a counter, so tests can assert how many upstream calls a
+GraphQL operation made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from syncgql.app import create_app
+from syncgql.config import Settings
+
+
+@dataclass
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Records every upstream request (method and path with query) before forwarding it."""
+
+    inner: httpx.AsyncBaseTransport
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append((request.method, request.url.path + "?" + request.url.query.decode()))
+        return await self.inner.handle_async_request(request)
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+
+@dataclass
+class Gateway:
+    """A running gateway and an HTTP client to it."""
+
+    http: httpx.AsyncClient
+    upstream: CountingTransport
+    app: Any
+
+    async def gql(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """POST a GraphQL operation; returns the JSON body (asserts HTTP 200)."""
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> Any:
+        """Like ``gql`` but asserts there are no errors and returns ``data``."""
+        body = await self.gql(query, variables, **kw)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    @property
+    def emulator(self) -> Any:
+        return self.app.app.state.runtime.emulator
+
+
+def make_settings(data_dir: Path, **kw: Any) -> Settings:
+    return Settings(data_dir=data_dir, **kw)
+
+
+@pytest.fixture
+async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
+    counter: dict[str, CountingTransport] = {}
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        counter["t"] = CountingTransport(inner)
+        return counter["t"]
+
+    app = create_app(make_settings(tmp_path), wrap_transport=wrap)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            yield Gateway(http=http, upstream=counter["t"], app=app)
