@@ -129,6 +129,12 @@ async def test_page_size_from_variables_and_variable_defaults() -> None:
     # Absent: the schema's default (100) is used and allowed.
     result, _ = await run("query Q($n: Int) { jobs(first: $n) { totalCount } }")
     assert result.errors is None
+    # A schema default above the cap is the schema's choice: it costs, but is not refused.
+    strict = OperationLimits(max_first=10)
+    result, _ = await run("{ jobs { totalCount } }", limits=strict)
+    assert result.errors is None
+    result, _ = await run("{ jobs(first: 11) { totalCount } }", limits=strict)
+    assert codes(result) == ["PAGE_SIZE_TOO_LARGE"]
 
 
 async def test_cost_estimates_and_fan_out() -> None:

@@ -314,6 +314,7 @@ class _Walker:
             return None
         paginated = False
         given: list[int] = []
+        defaults: list[int] = []
         for arg_name in self.model.page_arguments:
             argument = definition.args.get(arg_name)
             if argument is None:
@@ -325,13 +326,16 @@ class _Walker:
                 continue
             default = argument.default_value
             if isinstance(default, int) and not isinstance(default, bool):
-                given.append(max(default, 0))
+                defaults.append(max(default, 0))
         if not paginated:
             return None
         if given:
+            # Only what the caller asked for counts against the page-size limit.
             size = max(given)
             self.max_page_size = max(self.max_page_size, size)
             return size
+        if defaults:
+            return max(defaults)
         override = self.model.list_sizes.get(coordinate)
         return self.model.default_page_size if override is None else override
 
