@@ -100,6 +100,8 @@ def ids(conn: sqlite3.Connection, text: str) -> list[int]:
         ("Started eq null", [3, 5]),
         ("true", [1, 2, 3, 4, 5, 6]),
         ("Id eq 1 or Id eq 2 or Id eq 3", [1, 2, 3]),
+        ("Name eq 3f0c2a9e-7b61-4b7e-9c3a-5d1e2f4a6b70", []),  # unquoted GUID literal
+        ("Name ne 3F0C2A9E-7B61-4B7E-9C3A-5D1E2F4A6B70", [1, 2, 3, 4, 5, 6]),
     ],
 )
 def test_filter_selects_rows(db: sqlite3.Connection, text: str, expected: list[int]) -> None:
@@ -150,6 +152,12 @@ def test_filter_values_are_bound_never_interpolated(db: sqlite3.Connection) -> N
     assert evil not in sql
     assert params == (evil,)
     assert ids(db, f"Name eq '{evil.replace(chr(39), chr(39) * 2)}'") == []
+
+
+def test_guid_literal_is_a_string() -> None:
+    sql, params = odata.parse_filter("Name eq 3f0c2a9e-7b61-4b7e-9c3a-5d1e2f4a6b70", COLUMNS)
+    assert params == ("3f0c2a9e-7b61-4b7e-9c3a-5d1e2f4a6b70",)
+    assert sql == '("name" IS ?)'
 
 
 def test_filter_length_is_bounded() -> None:

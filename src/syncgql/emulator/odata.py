@@ -419,6 +419,8 @@ _TOKEN_RE: Final = re.compile(
   | (?P<punct>[(),])
   | (?P<string>'(?:[^']|'')*')
   | (?P<unterminated>'[^\n]*)
+    # An unquoted GUID (JobId eq 3f0c2a9e-...) is a string literal; it must win over numbers.
+  | (?P<guid>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b)
     # A datetime before a number; after form-decoding a '+' offset may arrive as a space.
   | (?P<datetime>\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?
         (?:[Zz]|[+\x20-]\d{2}:\d{2})?)?)
@@ -445,7 +447,7 @@ _NUMERIC: Final = frozenset({"int", "float"})
 
 @dataclass(frozen=True)
 class _Token:
-    kind: str  # punct, string, datetime, number, ident, eof
+    kind: str  # punct, string, guid, datetime, number, ident, eof
     text: str
     pos: int
 
@@ -610,6 +612,8 @@ class _FilterParser:
     def _literal(self, token: _Token) -> _Lit | None:
         if token.kind == "string":
             return _Lit("string", token.text[1:-1].replace("''", "'"), token.text, token.pos)
+        if token.kind == "guid":
+            return _Lit("string", token.text, token.text, token.pos)
         if token.kind == "datetime":
             return self._datetime(token)
         if token.kind == "number":
