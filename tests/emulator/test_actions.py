@@ -23,12 +23,16 @@ async def wait_done(client, job: str, limit: float = 10.0) -> dict:
 
 
 async def test_execute_job_replicates_rows(client, emu):
-    r = await client.post("executeJob", json={"JobName": "DemoToWarehouse", "WaitForResults": "true"})
+    r = await client.post(
+        "executeJob", json={"JobName": "DemoToWarehouse", "WaitForResults": "true"}
+    )
     assert r.status_code == 200
     body = r.json()
     assert_shape(body, fixture("execute_job_output.json"))
     rows = body["value"]
-    assert rows[0]["Status"] == "SUCCESS" and rows[0]["Query"] is None and rows[0]["RunId"] > 2**53
+    assert rows[0]["Status"] == "SUCCESS"
+    assert rows[0]["Query"] is None
+    assert rows[0]["RunId"] > 2**53
     assert [(x["Query"], x["Result"]) for x in rows[1:]] == [
         ("REPLICATE [customers]", "200"),
         ("REPLICATE [orders]", "1000"),
@@ -40,7 +44,9 @@ async def test_execute_job_replicates_rows(client, emu):
     hist = (await client.get("history", params={"$filter": "JobName eq 'DemoToWarehouse'"})).json()
     assert_shape(hist, fixture("history_list.json"))
     run = hist["value"][0]
-    assert run["Status"] == "SUCCESS" and run["RecordsAffected"] == 1200 and run["Id"] == rows[0]["RunId"]
+    assert run["Status"] == "SUCCESS"
+    assert run["RecordsAffected"] == 1200
+    assert run["Id"] == rows[0]["RunId"]
     assert (await client.get("jobs('DemoToWarehouse')/Status/$value")).text == "SUCCESS"
     # Re-running upserts (id primary key) instead of duplicating.
     await client.post("executeJob", json={"JobName": "DemoToWarehouse"})
@@ -55,7 +61,9 @@ async def test_after_job_transformation_runs(client, emu):
     with warehouse(emu) as db:
         total = db.execute("SELECT SUM(orders) FROM customer_totals").fetchone()[0]
     assert total == 1000
-    hist = (await client.get("history", params={"$filter": "JobName eq 'CustomerTotals'"})).json()["value"]
+    hist = (await client.get("history", params={"$filter": "JobName eq 'CustomerTotals'"})).json()[
+        "value"
+    ]
     assert len(hist) == 1
 
 
@@ -64,11 +72,13 @@ async def test_failing_job_and_log(client):
     rows = r.json()["value"]
     assert rows[0]["Status"] == "FAILED"
     assert "missing_table" in rows[0]["Detail"]
-    assert rows[1]["Status"] == "SUCCESS" and rows[2]["Status"] == "FAILED"
+    assert rows[1]["Status"] == "SUCCESS"
+    assert rows[2]["Status"] == "FAILED"
     r = await client.post("getJobLog", json={"JobName": "BrokenJob", "Days": "1"})
     assert_shape(r.json(), fixture("job_log_output.json"))
     content = r.json()["value"][0]["Content"]
-    assert "[ERROR]" in content and "missing_table" in content
+    assert "[ERROR]" in content
+    assert "missing_table" in content
     r2 = await client.post("getlogs", json={"JobName": "BrokenJob", "RunId": rows[0]["RunId"]})
     assert r2.json()["value"][0]["Content"] == content
 
@@ -76,12 +86,18 @@ async def test_failing_job_and_log(client):
 async def test_verbosity_controls_log_detail(client):
     await client.put("jobs('DemoToWarehouse')", json={"Verbosity": 4, "BatchSize": 500})
     await client.post("executeJob", json={"JobName": "DemoToWarehouse"})
-    log4 = (await client.post("getJobLog", json={"JobName": "DemoToWarehouse"})).json()["value"][0]["Content"]
-    assert "[TRANSFER]" in log4 and "[VERBOSE]" in log4 and "batch 2" in log4
+    log4 = (await client.post("getJobLog", json={"JobName": "DemoToWarehouse"})).json()["value"][0][
+        "Content"
+    ]
+    assert "[TRANSFER]" in log4
+    assert "[VERBOSE]" in log4
+    assert "batch 2" in log4
     await client.put("jobs('DemoToWarehouse')", json={"Verbosity": 1})
     r = await client.post("executeJob", json={"JobName": "DemoToWarehouse"})
     run_id = r.json()["value"][0]["RunId"]
-    log1 = (await client.post("getJobLog", json={"JobName": "DemoToWarehouse", "RunId": run_id})).json()
+    log1 = (
+        await client.post("getJobLog", json={"JobName": "DemoToWarehouse", "RunId": run_id})
+    ).json()
     assert "[INFO]" not in log1["value"][0]["Content"]
 
 
@@ -101,7 +117,8 @@ async def test_job_options_prefix_truncate_drop(client, emu):
         n = db.execute("SELECT COUNT(*) FROM x_big").fetchone()[0]
         cols = [c[1] for c in db.execute("PRAGMA table_info(x_big)")]
         db.execute("INSERT INTO x_big (id, amount) VALUES (999999, 1)")
-    assert n > 0 and cols == ["id", "amount"]
+    assert n > 0
+    assert cols == ["id", "amount"]
     await client.put("jobs('Opts')", json={"DropTable": False, "TruncateTableData": True})
     await client.post("executeJob", json={"JobName": "Opts"})
     with warehouse(emu) as db:
@@ -118,17 +135,23 @@ async def test_run_async_status_cancel(client):
     assert_row_shape(again.json()["error"], fixture("error_job_running.json")["error"])
     assert again.json()["error"]["code"] == "JOB_ALREADY_RUNNING"
     await asyncio.sleep(0.25)
-    status = (await client.post("getJobStatus", json={"JobName": "SlowOrders", "PushOnQuery": "true"})).json()
+    status = (
+        await client.post("getJobStatus", json={"JobName": "SlowOrders", "PushOnQuery": "true"})
+    ).json()
     assert_shape(status, fixture("job_status_running_with_queries.json"))
     job_row, task_row = status["value"]
-    assert job_row["Status"] == "RUNNING" and task_row["Status"] == "RUNNING"
-    assert 0 < task_row["RecordsAffected"] < 5000 and "so far" in task_row["Detail"]
+    assert job_row["Status"] == "RUNNING"
+    assert task_row["Status"] == "RUNNING"
+    assert 0 < task_row["RecordsAffected"] < 5000
+    assert "so far" in task_row["Detail"]
     r = await client.post("cancelJob", json={"JobName": "SlowOrders"})
     assert_shape(r.json(), fixture("cancel_job_output.json"))
     row = await wait_done(client, "SlowOrders")
-    assert row["Status"] == "CANCELLED" and 0 < row["RecordsAffected"] < 5000
+    assert row["Status"] == "CANCELLED"
+    assert 0 < row["RecordsAffected"] < 5000
     r = await client.post("cancelJob", json={"JobName": "SlowOrders"})
-    assert r.status_code == 400 and r.json()["error"]["code"] == "JOB_NOT_RUNNING"
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "JOB_NOT_RUNNING"
 
 
 async def test_timeout_returns_running(client):
@@ -146,11 +169,16 @@ async def test_job_status_all_and_execute_query(client):
     r = await client.post("getJobStatus", json={})
     assert_shape(r.json(), fixture("job_status_all.json"))
     assert {x["Status"] for x in r.json()["value"]} == {"NEVER_RUN"}
-    r = await client.post("executeQuery", json={"JobName": "DemoToWarehouse", "Query#1": "REPLICATE [orders]"})
+    r = await client.post(
+        "executeQuery", json={"JobName": "DemoToWarehouse", "Query#1": "REPLICATE [orders]"}
+    )
     rows = r.json()["value"]
     assert [x["Query"] for x in rows] == [None, "REPLICATE [orders]"]
-    r = await client.post("executeQuery", json={"JobName": "DemoToWarehouse", "Query#1": "SELECT 1"})
-    assert r.status_code == 400 and "not a task" in r.json()["error"]["message"]
+    r = await client.post(
+        "executeQuery", json={"JobName": "DemoToWarehouse", "Query#1": "SELECT 1"}
+    )
+    assert r.status_code == 400
+    assert "not a task" in r.json()["error"]["message"]
 
 
 async def test_connection_actions(client):
@@ -158,27 +186,42 @@ async def test_connection_actions(client):
     assert_shape(r.json(), fixture("test_connection_output.json"))
     assert r.json()["value"][0]["Status"] == "SUCCESS"
     conn = (await client.get("connections('DemoSource')")).json()
-    assert conn["ConnectionState"] == "Successful" and conn["LastTested"]
+    assert conn["ConnectionState"] == "Successful"
+    assert conn["LastTested"]
     await client.post("connections", json={"Name": "SF", "ProviderName": "CData Salesforce"})
     r = await client.post("testConnection", json={"ConnectionName": "SF"})
     assert_shape(r.json(), fixture("test_connection_failed.json"))
     assert r.json()["value"][0]["Status"] == "FAILED"
-    r = await client.post("getConnectionTables", json={"ConnectionName": "DemoSource", "TopTable": "2", "SkipTable": "1"})
+    r = await client.post(
+        "getConnectionTables",
+        json={"ConnectionName": "DemoSource", "TopTable": "2", "SkipTable": "1"},
+    )
     assert_shape(r.json(), fixture("connection_tables_output.json"))
     assert len(r.json()["value"]) == 2
-    r = await client.post("getConnectionTableColumns", json={"ConnectionName": "DemoSource", "Table": "orders"})
+    r = await client.post(
+        "getConnectionTableColumns", json={"ConnectionName": "DemoSource", "Table": "orders"}
+    )
     assert_shape(r.json(), fixture("connection_columns_output.json"))
-    assert r.json()["value"][0]["ColumnName"] == "id" and r.json()["value"][0]["IsPrimaryKey"] is True
+    assert r.json()["value"][0]["ColumnName"] == "id"
+    assert r.json()["value"][0]["IsPrimaryKey"] is True
     r = await client.post("getConnectionTables", json={"ConnectionName": "SF"})
-    assert r.status_code == 400 and "SQLite" in r.json()["error"]["message"]
+    assert r.status_code == 400
+    assert "SQLite" in r.json()["error"]["message"]
 
 
 async def test_create_users_all_or_nothing(client):
-    body = {"User#1": "u1", "Roles#1": "cdata_support", "User#2": "u2", "Password#2": "x", "Active#2": "False"}
+    body = {
+        "User#1": "u1",
+        "Roles#1": "cdata_support",
+        "User#2": "u2",
+        "Password#2": "x",
+        "Active#2": "False",
+    }
     r = await client.post("createUsers", json=body)
     assert r.status_code == 200, r.text
     rows = r.json()["value"]
-    assert [u["User"] for u in rows] == ["u1", "u2"] and all(u["AuthToken"] for u in rows)
+    assert [u["User"] for u in rows] == ["u1", "u2"]
+    assert all(u["AuthToken"] for u in rows)
     assert rows[1]["Active"] is False
     r = await client.post("createUsers", json={"User#1": "u3", "User#2": "u1"})
     assert r.json()["error"]["code"] == "ALREADY_EXISTS"

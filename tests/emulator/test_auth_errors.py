@@ -23,26 +23,34 @@ async def test_missing_and_bad_credentials(emu):
         assert r.status_code == 401
         assert r.json() == fixture("error_unauthorized.json")
         r = await anon.get("jobs", headers={"x-cdata-authtoken": "wrong"})
-        assert r.status_code == 401 and "wrong" not in r.text
+        assert r.status_code == 401
+        assert "wrong" not in r.text
         r = await anon.get("jobs", headers=basic("admin", emu.admin_token))
         assert r.status_code == 200
         r = await anon.get("jobs", headers=basic("operator", emu.admin_token))
         assert r.status_code == 401
         r = await anon.get("jobs", params={"@authtoken": emu.admin_token})
-        assert r.status_code == 401 and "disabled" in r.json()["error"]["message"]
+        assert r.status_code == 401
+        assert "disabled" in r.json()["error"]["message"]
 
 
 async def test_authtoken_in_url_when_enabled(tmp_path: Path):
-    emu = Emulator(EmulatorConfig(data_dir=tmp_path, token="fixed-admin-token", seed=False, allow_authtoken_in_url=True))
+    emu = Emulator(
+        EmulatorConfig(
+            data_dir=tmp_path, token="fixed-admin-token", seed=False, allow_authtoken_in_url=True
+        )
+    )
     await emu.start()
     try:
         assert emu.admin_token == "fixed-admin-token"
         async with make_client(emu, None) as anon:
             r = await anon.get("jobs", params={"@authtoken": "fixed-admin-token"})
-            assert r.status_code == 200 and r.json()["value"] == []
+            assert r.status_code == 200
+            assert r.json()["value"] == []
         async with make_client(emu, "fixed-admin-token") as admin:
             urls = [x["URL"] for x in (await admin.get("requests")).json()["value"]]
-        assert urls and all("fixed-admin-token" not in u for u in urls)
+        assert urls
+        assert all("fixed-admin-token" not in u for u in urls)
     finally:
         await emu.stop()
 
@@ -50,13 +58,20 @@ async def test_authtoken_in_url_when_enabled(tmp_path: Path):
 async def test_operator_may_read_run_cancel_but_not_change(operator, client):
     assert (await operator.get("jobs")).status_code == 200
     job = (await operator.get("jobs('DemoToWarehouse')")).json()
-    assert job["CanUpdate"] is False and job["CanExecute"] is True
+    assert job["CanUpdate"] is False
+    assert job["CanExecute"] is True
     r = await operator.post("executeJob", json={"JobName": "BrokenJob"})
     assert r.status_code == 200
     r = await operator.post("jobs", json={"JobName": "X"})
-    assert r.status_code == 403 and r.json()["error"]["code"] == "FORBIDDEN"
-    for method, path in (("PUT", "jobs('DemoToWarehouse')"), ("DELETE", "jobs('DemoToWarehouse')"),
-                         ("DELETE", "connections('DemoSource')"), ("POST", "users"), ("GET", "requests")):
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "FORBIDDEN"
+    for method, path in (
+        ("PUT", "jobs('DemoToWarehouse')"),
+        ("DELETE", "jobs('DemoToWarehouse')"),
+        ("DELETE", "connections('DemoSource')"),
+        ("POST", "users"),
+        ("GET", "requests"),
+    ):
         r = await operator.request(method, path, json={} if method != "GET" else None)
         assert r.status_code == 403, (method, path)
     assert (await operator.post("createUsers", json={"User#1": "z"})).status_code == 403
@@ -76,10 +91,24 @@ async def test_job_creator_cannot_touch_connections(client, emu):
     [
         ("POST", "jobs", b"{not json", 400, "BAD_REQUEST", "Malformed JSON"),
         ("POST", "jobs", b"[1]", 400, "BAD_REQUEST", "JSON object"),
-        ("POST", "jobs", {"JobName": "A", "Sorce": "x"}, 400, "BAD_REQUEST", "Unknown field 'Sorce'"),
+        (
+            "POST",
+            "jobs",
+            {"JobName": "A", "Sorce": "x"},
+            400,
+            "BAD_REQUEST",
+            "Unknown field 'Sorce'",
+        ),
         ("POST", "jobs", {"JobName": "A", "BatchSize": "many"}, 400, "BAD_REQUEST", "BatchSize"),
         ("POST", "jobs", {"JobName": "A", "Scheduled": "maybe"}, 400, "BAD_REQUEST", "boolean"),
-        ("POST", "jobs", {"JobName": "A", "ScheduledCron": "61 * * * *"}, 400, "BAD_REQUEST", "cron"),
+        (
+            "POST",
+            "jobs",
+            {"JobName": "A", "ScheduledCron": "61 * * * *"},
+            400,
+            "BAD_REQUEST",
+            "cron",
+        ),
         ("POST", "jobs", {"JobName": "A", "Query#1": "COPY x"}, 400, "BAD_REQUEST", "REPLICATE"),
         ("POST", "jobs", {"JobName": "A", "Source": "Nope"}, 400, "BAD_REQUEST", "Nope"),
         ("POST", "jobs", {"JobId": "x", "JobName": "A"}, 400, "BAD_REQUEST", "read-only"),
@@ -101,22 +130,41 @@ async def test_job_creator_cannot_touch_connections(client, emu):
         ("PUT", "jobs", {}, 400, "BAD_REQUEST", "jobs('key')"),
         ("POST", "connections", {"Name": "X"}, 400, "BAD_REQUEST", "ProviderName"),
         ("POST", "users", {"User": "q", "Roles": "root"}, 400, "BAD_REQUEST", "cdata_admin"),
-        ("POST", "transformations", {"TransformationName": "T", "Connection": "Warehouse", "TransformationTriggerMode": "AfterJob", "TriggerAfterJob": "Nope"}, 400, "BAD_REQUEST", "Nope"),
+        (
+            "POST",
+            "transformations",
+            {
+                "TransformationName": "T",
+                "Connection": "Warehouse",
+                "TransformationTriggerMode": "AfterJob",
+                "TriggerAfterJob": "Nope",
+            },
+            400,
+            "BAD_REQUEST",
+            "Nope",
+        ),
         ("GET", "jobs?workspaceId=Nowhere", None, 404, "NOT_FOUND", "Workspace"),
     ],
 )
 async def test_error_cases(client, method, path, body, status, code, needle):
-    kwargs = {"content": body} if isinstance(body, bytes) else ({"json": body} if body is not None else {})
+    kwargs = (
+        {"content": body}
+        if isinstance(body, bytes)
+        else ({"json": body} if body is not None else {})
+    )
     r = await client.request(method, path, **kwargs)
     assert r.status_code == status, r.text
     err = r.json()["error"]
     assert_row_shape(err, fixture("error_not_found.json")["error"])
-    assert err["code"] == code and needle in err["message"], err
+    assert err["code"] == code, err
+    assert needle in err["message"], err
 
 
 async def test_rejected_write_changes_nothing(client):
     before = (await client.get("tasks('DemoToWarehouse')")).json()
-    r = await client.put("jobs('DemoToWarehouse')", json={"Query#1": "REPLICATE [a]", "Query#2": "BAD"})
+    r = await client.put(
+        "jobs('DemoToWarehouse')", json={"Query#1": "REPLICATE [a]", "Query#2": "BAD"}
+    )
     assert r.status_code == 400
     assert (await client.get("tasks('DemoToWarehouse')")).json() == before
     r = await client.post("createUsers", json={"User#1": "ok", "User#2": "admin"})
@@ -130,12 +178,15 @@ async def test_internal_errors_are_masked(client, emu, monkeypatch):
 
     monkeypatch.setattr("syncgql.emulator.routes_dispatch.get_set", boom)
     r = await client.get("jobs")
-    assert r.status_code == 500 and r.json()["error"]["code"] == "INTERNAL"
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "INTERNAL"
     assert "secret" not in r.text
 
 
 async def test_unknown_transport_is_httpx(emu):
     # The in-process transport the gateway uses answers like the socket one.
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emu.app), base_url="http://x") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emu.app), base_url="http://x"
+    ) as c:
         r = await c.get("/api.rsc/jobs", headers={"x-cdata-authtoken": emu.admin_token})
     assert r.status_code == 200

@@ -22,9 +22,19 @@ async def test_restart_keeps_everything_and_fails_interrupted_runs(tmp_path: Pat
     await emu.start()
     token = emu.admin_token
     async with make_client(emu, token) as c:
-        await c.post("jobs", json={"JobName": "Kept", "Source": "DemoSource", "Destination": "Warehouse", "Query#1": "REPLICATE [products]"})
+        await c.post(
+            "jobs",
+            json={
+                "JobName": "Kept",
+                "Source": "DemoSource",
+                "Destination": "Warehouse",
+                "Query#1": "REPLICATE [products]",
+            },
+        )
         done = (await c.post("executeJob", json={"JobName": "Kept"})).json()["value"][0]
-        slow = (await c.post("executeJob", json={"JobName": "SlowOrders", "WaitForResults": False})).json()
+        slow = (
+            await c.post("executeJob", json={"JobName": "SlowOrders", "WaitForResults": False})
+        ).json()
         await asyncio.sleep(0.1)
     await emu.stop()  # the slow run is cut off by the shutdown
 
@@ -44,13 +54,18 @@ async def test_restart_keeps_everything_and_fails_interrupted_runs(tmp_path: Pat
         async with make_client(emu2, token) as c:
             job = (await c.get("jobs('Kept')")).json()
             assert job["Status"] == "SUCCESS"
-            assert [t["Query"] for t in (await c.get("tasks('Kept')")).json()["value"]] == ["REPLICATE [products]"]
+            assert [t["Query"] for t in (await c.get("tasks('Kept')")).json()["value"]] == [
+                "REPLICATE [products]"
+            ]
             run = (await c.get(f"history({done['RunId']})")).json()
-            assert run["Status"] == "SUCCESS" and run["RecordsAffected"] == 50
+            assert run["Status"] == "SUCCESS"
+            assert run["RecordsAffected"] == 50
             cut = (await c.get(f"history({slow['value'][0]['RunId']})")).json()
-            assert cut["Status"] == "FAILED" and "shutdown" in cut["Details"]
+            assert cut["Status"] == "FAILED"
+            assert "shutdown" in cut["Details"]
             crashed = (await c.get("history(9007199254740999)")).json()
-            assert crashed["Status"] == "FAILED" and "shutdown" in crashed["Details"]
+            assert crashed["Status"] == "FAILED"
+            assert "shutdown" in crashed["Details"]
             log = (await c.post("getJobLog", json={"JobName": "Kept"})).json()["value"]
             assert any("REPLICATE [products]: 50 rows" in x["Content"] for x in log)
             reqs = (await c.get("requests", params={"$filter": "Method eq 'POST'"})).json()["value"]
@@ -63,23 +78,42 @@ async def test_restart_keeps_everything_and_fails_interrupted_runs(tmp_path: Pat
 
 async def test_scheduled_run_with_injected_clock(tmp_path: Path):
     now = [datetime(2026, 11, 27, 10, 0, 30, tzinfo=UTC)]
-    emu = Emulator(EmulatorConfig(data_dir=tmp_path, scheduler_tick_seconds=0.02), clock=lambda: now[0])
+    emu = Emulator(
+        EmulatorConfig(data_dir=tmp_path, scheduler_tick_seconds=0.02), clock=lambda: now[0]
+    )
     await emu.start()
     try:
         async with make_client(emu, emu.admin_token) as c:
-            r = await c.post("jobs", json={"JobName": "EveryMinute", "Source": "DemoSource", "Destination": "Warehouse", "Scheduled": True, "ScheduledCron": "* * * * *", "Query#1": "REPLICATE [products]"})
+            r = await c.post(
+                "jobs",
+                json={
+                    "JobName": "EveryMinute",
+                    "Source": "DemoSource",
+                    "Destination": "Warehouse",
+                    "Scheduled": True,
+                    "ScheduledCron": "* * * * *",
+                    "Query#1": "REPLICATE [products]",
+                },
+            )
             assert r.status_code == 201
             await asyncio.sleep(0.1)
-            assert (await c.get("history/$count", params={"$filter": "JobName eq 'EveryMinute'"})).text == "0"
+            assert (
+                await c.get("history/$count", params={"$filter": "JobName eq 'EveryMinute'"})
+            ).text == "0"
             now[0] += timedelta(minutes=1)
             for _ in range(250):
-                hist = (await c.get("history", params={"$filter": "JobName eq 'EveryMinute'"})).json()["value"]
+                hist = (
+                    await c.get("history", params={"$filter": "JobName eq 'EveryMinute'"})
+                ).json()["value"]
                 if hist and hist[0]["Status"] == "SUCCESS":
                     break
                 await asyncio.sleep(0.02)
-            assert len(hist) == 1 and hist[0]["Status"] == "SUCCESS"
+            assert len(hist) == 1
+            assert hist[0]["Status"] == "SUCCESS"
             # The 02:00 NightlyOrders schedule did not fire at 10:01.
-            assert (await c.get("history/$count", params={"$filter": "JobName eq 'NightlyOrders'"})).text == "0"
+            assert (
+                await c.get("history/$count", params={"$filter": "JobName eq 'NightlyOrders'"})
+            ).text == "0"
         started = await emu.scheduler.tick(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))
         assert "NightlyOrders" in started
     finally:
@@ -88,7 +122,9 @@ async def test_scheduled_run_with_injected_clock(tmp_path: Path):
 
 async def test_real_uvicorn_socket(tmp_path: Path):
     emu = Emulator(EmulatorConfig(data_dir=tmp_path))
-    server = uvicorn.Server(uvicorn.Config(emu.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(emu.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    )
     task = asyncio.create_task(server.serve())
     try:
         for _ in range(200):
@@ -97,7 +133,9 @@ async def test_real_uvicorn_socket(tmp_path: Path):
             await asyncio.sleep(0.02)
         port = server.servers[0].sockets[0].getsockname()[1]
         token = load_credentials(tmp_path)["admin"]
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/api.rsc/", headers={"x-cdata-authtoken": token}) as c:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}/api.rsc/", headers={"x-cdata-authtoken": token}
+        ) as c:
             r = await c.get("jobs", params={"$select": "JobName", "$orderby": "JobName"})
             assert r.status_code == 200
             assert r.json()["value"][0] == {"JobName": "BrokenJob"}
@@ -112,10 +150,20 @@ def test_command_flags_and_help(monkeypatch, tmp_path):
     parser = argparse.ArgumentParser(description=command.DESCRIPTION)
     command.configure_parser(parser)
     text = parser.format_help()
-    for flag in ("--host", "--port", "--data-dir", "--token", "--no-seed", "--allow-authtoken-in-url"):
+    for flag in (
+        "--host",
+        "--port",
+        "--data-dir",
+        "--token",
+        "--no-seed",
+        "--allow-authtoken-in-url",
+    ):
         assert flag in text
     monkeypatch.setenv("SYNCGQL_EMULATOR_TOKEN", "from-env")
     parser = argparse.ArgumentParser()
     command.configure_parser(parser)
     args = parser.parse_args(["--data-dir", str(tmp_path), "--no-seed"])
-    assert args.token == "from-env" and args.no_seed and args.port == 8181 and args.host == "127.0.0.1"
+    assert args.token == "from-env"
+    assert args.no_seed
+    assert args.port == 8181
+    assert args.host == "127.0.0.1"

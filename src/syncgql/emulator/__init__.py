@@ -10,7 +10,7 @@ does not pull in Starlette and the runner.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from syncgql.emulator.app import Emulator, EmulatorConfig
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["Emulator", "EmulatorConfig"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in __all__:
         from syncgql.emulator import app
 

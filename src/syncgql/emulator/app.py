@@ -214,20 +214,18 @@ class Emulator:
     # ------------------------------------------------------------ HTTP
 
     async def _handle(self, request: Request) -> Response:
-        user, error = "", ""
+        error = ""
         try:
             response = await self._serve(request)
-            user = request.state.user if hasattr(request.state, "user") else ""
         except ApiError as err:
             response, error = error_response(err), err.message
         except ODataError as err:
             response, error = error_response(bad_request(str(err))), str(err)
         except Exception:  # a bug: answer 500 without internals, keep the traceback in the log
             log.exception("emulator request failed: %s %s", request.method, request.url.path)
-            err = ApiError("INTERNAL", "Internal error in the emulator; see its log.")
-            response, error = error_response(err), err.message
-        if hasattr(request.state, "user"):
-            user = request.state.user
+            internal = ApiError("INTERNAL", "Internal error in the emulator; see its log.")
+            response, error = error_response(internal), internal.message
+        user = str(getattr(request.state, "user", ""))
         self._record(request, user, response.status_code, error)
         return response
 
@@ -294,7 +292,7 @@ class Emulator:
 
 
 def _recover(conn: sqlite3.Connection) -> None:
-    """Record runs cut off by a previous shutdown as FAILED; make sure the default workspace exists."""
+    """Fail runs cut off by a previous shutdown; make sure the default workspace exists."""
     conn.execute(
         "UPDATE history SET Status = 'FAILED', Details = ? WHERE Status IN ('QUEUED', 'RUNNING')",
         (SHUTDOWN_DETAIL,),

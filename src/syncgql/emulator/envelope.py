@@ -53,7 +53,7 @@ def not_found(message: str) -> ApiError:
     return ApiError("NOT_FOUND", message)
 
 
-def json_response(payload: Any, status: int = 200) -> Response:
+def json_response(payload: object, status: int = 200) -> Response:
     """Serialise ``payload`` with orjson (non-str keys allowed) into a JSON response."""
     return Response(
         orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS),
@@ -96,22 +96,19 @@ def action_output(
     return json_response({"@odata.context": context, "value": rows})
 
 
-def property_value(service_root: str, context_path: str, value: Any) -> Response:
+def property_value(service_root: str, context_path: str, value: object) -> Response:
     """``set('k')/Prop`` without ``$value``: ``{"@odata.context", "value": v}``."""
     return json_response(
         {"@odata.context": f"{service_root}$metadata#{context_path}", "value": value}
     )
 
 
-def raw_value(value: Any) -> Response:
+def raw_value(value: object) -> Response:
     """``set('k')/Prop/$value`` and ``set/$count``: the bare value as ``text/plain``.
 
     A ``null`` value answers 204, as OData does for a null raw value.
     """
     if value is None:
         return Response(status_code=204)
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    else:
-        text = str(value)
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return Response(text, media_type="text/plain; charset=utf-8")

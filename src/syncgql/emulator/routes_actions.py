@@ -7,15 +7,16 @@ Each handler validates its body against ``schema.ACTIONS``, checks the caller's 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.responses import Response
 
 from syncgql.emulator import auth, schema
 from syncgql.emulator.envelope import action_output, bad_request, not_found
-from syncgql.emulator.providers import ProviderError, open_provider
+from syncgql.emulator.providers import Provider, ProviderError, open_provider
 from syncgql.emulator.routes_admin import user_row
 from syncgql.emulator.routes_common import (
     Ctx,
@@ -27,6 +28,7 @@ from syncgql.emulator.routes_common import (
 )
 from syncgql.emulator.runner import RunState
 
+T = TypeVar("T")
 Handler = Callable[[Ctx, ParsedBody], Awaitable[list[dict[str, Any]]]]
 
 
@@ -37,17 +39,17 @@ def run_rows(state: RunState) -> list[dict[str, Any]]:
         status, detail = "RUNNING", "Job started."
     base = {"JobName": state.name, "RunStartDate": state.start_text, "RunId": state.run_id}
     rows = [{**base, "Status": status, "Query": None, "Result": None, "Detail": detail}]
-    for task in state.tasks:
-        if task.status != "QUEUED":
-            rows.append(
-                {
-                    **base,
-                    "Status": task.status,
-                    "Query": task.query,
-                    "Result": str(task.rows),
-                    "Detail": task.detail,
-                }
-            )
+    rows.extend(
+        {
+            **base,
+            "Status": task.status,
+            "Query": task.query,
+            "Result": str(task.rows),
+            "Detail": task.detail,
+        }
+        for task in state.tasks
+        if task.status != "QUEUED"
+    )
     return [{k: r[k] for k in _RUN_KEYS} for r in rows]
 
 
@@ -71,10 +73,9 @@ async def _execute(ctx: Ctx, body: ParsedBody, only: list[str] | None) -> list[d
         raise bad_request("Timeout must be 0 (no limit) or a number of seconds.")
     state = await ctx.runner.start(ws, kind, name, only_queries=only, user=ctx.caller.user)
     if wait:
-        try:
+        # §11: on timeout answer what is known; the run goes on.
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(state.done.wait(), timeout or None)
-        except TimeoutError:
-            pass  # §11: answer what is known; the run goes on
     return run_rows(state)
 
 
@@ -101,7 +102,9 @@ async def cancel_job(ctx: Ctx, body: ParsedBody) -> list[dict[str, Any]]:
     return [{"JobName": state.name, "Status": "CANCELLED", "Detail": detail}]
 
 
-def _status_row(job: str, job_id: str, state: RunState | None, last: Any) -> dict[str, Any]:
+def _status_row(
+    job: str, job_id: str, state: RunState | None, last: Sequence[Any] | None
+) -> dict[str, Any]:
     row: dict[str, Any] = {"JobName": job, "JobId": job_id, "Query": None}
     if state is not None:
         status = "RUNNING" if state.status == "QUEUED" else state.status
@@ -166,6 +169,7 @@ async def get_job_status(ctx: Ctx, body: ParsedBody) -> list[dict[str, Any]]:
     if not body.fields.get("PushOnQuery"):
         return out
     base = {k: out[0][k] for k in ("JobName", "JobId", "RunStartDate", "RunId")}
+    tasks: list[tuple[Any, ...]]
     if state is not None:
         tasks = [(t.query, t.status, t.detail, t.rows) for t in state.tasks]
     elif last is not None:
@@ -175,21 +179,16 @@ async def get_job_status(ctx: Ctx, body: ParsedBody) -> list[dict[str, Any]]:
         )
     else:
         tasks = []
-    for query, status, detail, rows in tasks:
-        if status == "RUNNING":
-            detail = f"{rows} rows so far."
-        out.append(
-            {
-                k: v
-                for k, v in {
-                    **base,
-                    "Status": status,
-                    "Query": query,
-                    "Detail": detail,
-                    "RecordsAffected": rows,
-                }.items()
-            }
-        )
+    out.extend(
+        {
+            **base,
+            "Status": status,
+            "Query": query,
+            "Detail": f"{rows} rows so far." if status == "RUNNING" else detail,
+            "RecordsAffected": rows,
+        }
+        for query, status, detail, rows in tasks
+    )
     return [{k: r[k] for k in _STATUS_KEYS} for r in out]
 
 
@@ -245,7 +244,7 @@ def _connection(ctx: Ctx, body: ParsedBody) -> tuple[str, dict[str, Any]]:
     return ws, {"Name": row[0], "ProviderName": row[1], "ConnectionString": row[2]}
 
 
-def _with_provider(ctx: Ctx, conn: Mapping[str, Any], fn: Callable[[Any], Any]) -> Any:
+def _with_provider(ctx: Ctx, conn: Mapping[str, Any], fn: Callable[[Provider], T]) -> T:
     provider = open_provider(
         str(conn["ProviderName"]), str(conn["ConnectionString"]), base_dir=ctx.data_dir
     )
@@ -290,7 +289,9 @@ async def get_connection_tables(ctx: Ctx, body: ParsedBody) -> list[dict[str, An
     out = []
     for t in tables:
         table_type = str(t.table_type).upper()
-        if (kind == "TABLES" and table_type != "TABLE") or (kind == "VIEWS" and table_type != "VIEW"):
+        if (kind == "TABLES" and table_type != "TABLE") or (
+            kind == "VIEWS" and table_type != "VIEW"
+        ):
             continue
         if schema_filter and str(t.schema).lower() != str(schema_filter).lower():
             continue
@@ -355,8 +356,7 @@ async def create_users(ctx: Ctx, body: ParsedBody) -> list[dict[str, Any]]:
         for n in sorted(users)
     ]
     issued = iso(ctx.clock())
-    rows = await ctx.store.write(lambda c: [user_row(c, spec, issued)[0] for spec in specs])
-    return rows
+    return await ctx.store.write(lambda c: [user_row(c, spec, issued)[0] for spec in specs])
 
 
 HANDLERS: dict[str, Handler] = {

@@ -74,7 +74,7 @@ def decode_body(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def coerce(prop: Property, value: Any, label: str) -> Any:
+def coerce(prop: Property, value: object, label: str) -> object:
     """Convert a body value to ``prop``'s kind, accepting the lenient forms of §3.2."""
     if value is None:
         if prop.nullable and not prop.required:
@@ -215,8 +215,9 @@ def job_ref(store: Store, workspace: str, fields: Mapping[str, Any]) -> tuple[st
         ("transformation", "transformations", "TransformationName", "TransformationId"),
     ):
         col, value = (name_col, name) if name else (id_col, job_id)
+        # Identifiers come from the fixed tuple above, never from the request.
         row = store.query_one(
-            f'SELECT "{name_col}", "{id_col}" FROM {table} WHERE WorkspaceId = ? AND "{col}" = ?',
+            f'SELECT "{name_col}", "{id_col}" FROM {table} WHERE WorkspaceId = ? AND "{col}" = ?',  # noqa: S608
             (workspace, value),
         )
         if row is not None:

@@ -62,7 +62,7 @@ def fetch(
     if tdef.scoped:
         clauses.insert(0, "WorkspaceId = ?")
         values.insert(0, ctx.workspace)
-    sql = f"SELECT {select_list(tdef, names, flags)} FROM {q(tdef.name)}"
+    sql = f"SELECT {select_list(tdef, names, flags)} FROM {q(tdef.name)}"  # noqa: S608
     if clauses:
         sql += " WHERE " + " AND ".join(clauses)
     sql += f" ORDER BY {tdef.default_order}, {tdef.tie_breaker}"
@@ -86,8 +86,8 @@ def list_response(
         values.extend(opts.where_params)
     where_sql = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     order = opts.order_sql or f"{tdef.default_order}, {tdef.tie_breaker}"
-    sql = (
-        f"SELECT {select_list(tdef, names, flags)} FROM {q(tdef.name)}{where_sql} "
+    sql = (  # identifiers from the schema; values only as ? parameters
+        f"SELECT {select_list(tdef, names, flags)} FROM {q(tdef.name)}{where_sql} "  # noqa: S608
         f"ORDER BY {order} LIMIT ? OFFSET ?"
     )
     limit = -1 if opts.top is None else opts.top
@@ -95,7 +95,8 @@ def list_response(
     rows = [convert(r) for r in ctx.store.query(sql, [*values, limit, opts.skip])]
     total: int | None = None
     if opts.count:
-        row = ctx.store.query_one(f"SELECT COUNT(*) FROM {q(tdef.name)}{where_sql}", values)
+        count_sql = f"SELECT COUNT(*) FROM {q(tdef.name)}{where_sql}"  # noqa: S608
+        row = ctx.store.query_one(count_sql, values)
         total = int(row[0]) if row else 0
     return rows, total
 
@@ -116,7 +117,8 @@ def count_only(
         clauses.append(f"({opts.where_sql})")
         values.extend(opts.where_params)
     where_sql = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    row = ctx.store.query_one(f"SELECT COUNT(*) FROM {q(tdef.name)}{where_sql}", values)
+    count_sql = f"SELECT COUNT(*) FROM {q(tdef.name)}{where_sql}"  # noqa: S608
+    row = ctx.store.query_one(count_sql, values)
     return int(row[0]) if row else 0
 
 
@@ -124,12 +126,11 @@ def key_clause(tdef: TableDef, path: ResourcePath) -> tuple[list[str], list[Any]
     """SQL selecting the entity addressed by ``path``'s key; 400 for a malformed key."""
     assert path.key is not None
     key = tdef.entity.key
-    if path.named_key is not None and path.named_key.lower() != key.lower():
-        if not (tdef.name == "tasks" and path.named_key.lower() == "taskid"):
-            raise bad_request(
-                f"{tdef.name} is addressed by {key}, not {path.named_key}: "
-                f"use {tdef.name}('value')."
-            )
+    named = (path.named_key or "").lower()
+    if named and named != key.lower() and not (tdef.name == "tasks" and named == "taskid"):
+        raise bad_request(
+            f"{tdef.name} is addressed by {key}, not {path.named_key}: use {tdef.name}('value')."
+        )
     if tdef.name == "tasks" and (path.named_key or "").lower() == "taskid":
         return ['"TaskId" = ?'], [_int_key(path.key, "TaskId")]
     if tdef.name == "history":

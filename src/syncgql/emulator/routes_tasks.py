@@ -1,5 +1,7 @@
-"""Writes of tasks: ``POST tasks``, ``PUT tasks`` (by TaskId), ``PUT tasks('Job')`` (adds a task,
-as the MCP client expects) and ``DELETE tasks?JobName=&TaskId=`` (sync-api.md §4.2).
+"""Writes of tasks: create, update by TaskId, move, delete (sync-api.md §4.2).
+
+``POST tasks``, ``PUT tasks`` (by TaskId), ``PUT tasks('Job')`` (adds a task, as the MCP client
+expects) and ``DELETE tasks?JobName=&TaskId=``.
 
 Indexes stay 1..n in order: inserting at an ``Index`` shifts the later tasks, deleting closes the
 gap.
@@ -121,10 +123,10 @@ async def add_task(ctx: Ctx, raw: Mapping[str, Any], job_from_key: str | None = 
     return entity(ctx.service_root, "tasks", created[0], status=201)
 
 
-def _task_id(value: Any) -> int:
+def _task_id(value: object) -> int:
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return int(str(value))
+    except ValueError:
         raise bad_request(f"TaskId must be an integer, got {value!r}.") from None
 
 

@@ -38,7 +38,8 @@ def insert_row(conn: sqlite3.Connection, tdef: TableDef, values: Mapping[str, An
     """Insert one row; ``values`` holds every stored (and any hidden) column to set."""
     cols = ", ".join(q(k) for k in values)
     marks = ", ".join("?" for _ in values)
-    conn.execute(f"INSERT INTO {q(tdef.name)} ({cols}) VALUES ({marks})", list(values.values()))
+    sql = f"INSERT INTO {q(tdef.name)} ({cols}) VALUES ({marks})"  # noqa: S608 - schema names
+    conn.execute(sql, list(values.values()))
 
 
 def update_row(
@@ -52,7 +53,8 @@ def update_row(
     if not values:
         return
     sets = ", ".join(f"{q(k)} = ?" for k in values)
-    conn.execute(f"UPDATE {q(tdef.name)} SET {sets} WHERE {where}", [*values.values(), *params])
+    sql = f"UPDATE {q(tdef.name)} SET {sets} WHERE {where}"  # noqa: S608 - schema names
+    conn.execute(sql, [*values.values(), *params])
 
 
 def new_row(tdef: TableDef, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -266,9 +268,8 @@ async def delete_owner(ctx: Ctx, entity_set: EntitySet, key_value: str) -> Respo
     _not_running(ctx, ws, name)
 
     def write(conn: sqlite3.Connection) -> None:
-        conn.execute(
-            f"DELETE FROM {q(tdef.name)} WHERE WorkspaceId = ? AND {q(key)} = ?", (ws, name)
-        )
+        sql = f"DELETE FROM {q(tdef.name)} WHERE WorkspaceId = ? AND {q(key)} = ?"  # noqa: S608
+        conn.execute(sql, (ws, name))
         conn.execute("DELETE FROM tasks WHERE WorkspaceId = ? AND JobName = ?", (ws, name))
 
     await ctx.store.write(write)

@@ -23,7 +23,7 @@ from typing import Any
 
 from syncgql.emulator.envelope import ApiError
 from syncgql.emulator.odata import format_datetime
-from syncgql.emulator.providers import ProviderError, open_provider
+from syncgql.emulator.providers import Provider, ProviderError, open_provider
 from syncgql.emulator.store import IdGenerator, Store
 from syncgql.emulator.taskquery import TaskQueryError, parse_task_query
 
@@ -33,7 +33,7 @@ SHUTDOWN_DETAIL = "Interrupted by emulator shutdown."
 _LEVELS = {"ERROR": 1, "INFO": 2, "TRANSFER": 3, "VERBOSE": 4}
 
 
-class _Cancelled(Exception):
+class _CancelledError(Exception):
     """Raised inside a worker thread when the run's cancel flag is seen at a batch boundary."""
 
 
@@ -83,15 +83,6 @@ class RunState:
     def log_file(self) -> str:
         """``LogFile`` of the history row."""
         return f"{self.name}_{self.run_id}.log"
-
-
-def _row_dict(store: Store, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
-    assert store._reader is not None
-    cur = store._reader.execute(sql, params)
-    row = cur.fetchone()
-    if row is None:
-        return None
-    return {d[0]: v for d, v in zip(cur.description, row, strict=True)}
 
 
 def _set_owner_status(conn: sqlite3.Connection, state: RunState) -> None:
@@ -162,9 +153,8 @@ class Runner:
             if kind == "job"
             else ("transformations", "TransformationName", "TransformationId")
         )
-        cfg = _row_dict(
-            self.store,
-            f'SELECT * FROM {table} WHERE WorkspaceId = ? AND "{key}" = ?',
+        cfg = self.store.query_dict(
+            f'SELECT * FROM {table} WHERE WorkspaceId = ? AND "{key}" = ?',  # noqa: S608
             (workspace, name),
         )
         if cfg is None:
@@ -176,7 +166,8 @@ class Runner:
                 f"Job [{name}] is already running; wait for it to finish or cancel it.",
             )
         rows = self.store.query(
-            'SELECT Query FROM tasks WHERE WorkspaceId = ? AND JobName = ? ORDER BY "Index", TaskId',
+            "SELECT Query FROM tasks WHERE WorkspaceId = ? AND JobName = ? "
+            'ORDER BY "Index", TaskId',
             (workspace, name),
         )
         queries = [str(r[0]) for r in rows]
@@ -223,13 +214,13 @@ class Runner:
         state.cancel.set()
         return state
 
-    async def stop(self, timeout: float = 10.0) -> None:
+    async def stop(self, grace_seconds: float = 10.0) -> None:
         """Stop every run (recorded as FAILED: interrupted by shutdown) and wait for them."""
         for state in list(self.running.values()):
             state.shutdown = True
             state.cancel.set()
         if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
+            await asyncio.wait(set(self._tasks), timeout=grace_seconds)
 
     # ------------------------------------------------------------ execution
 
@@ -269,8 +260,7 @@ class Runner:
         _set_owner_status(conn, state)
 
     def _connection(self, workspace: str, name: str) -> dict[str, Any]:
-        row = _row_dict(
-            self.store,
+        row = self.store.query_dict(
             "SELECT * FROM connections WHERE WorkspaceId = ? AND Name = ?",
             (workspace, name),
         )
@@ -278,7 +268,7 @@ class Runner:
             raise ProviderError(f"Connection [{name}] not found in the job's workspace.")
         return row
 
-    def _open(self, workspace: str, name: str) -> Any:
+    def _open(self, workspace: str, name: str) -> Provider:
         conn = self._connection(workspace, name)
         return open_provider(
             str(conn["ProviderName"]), str(conn["ConnectionString"]), base_dir=self.data_dir
@@ -366,12 +356,14 @@ class Runner:
         finally:
             await asyncio.to_thread(source.close)
 
-    async def _run_task(self, state: RunState, task: TaskProgress, source: Any, dest: Any) -> None:
+    async def _run_task(
+        self, state: RunState, task: TaskProgress, source: Provider, dest: Provider
+    ) -> None:
         task.status = "RUNNING"
         self._log(state, "VERBOSE", f"{task.query}: starting.")
         try:
             await asyncio.to_thread(self._replicate, state, task, source, dest)
-        except _Cancelled:
+        except _CancelledError:
             task.status, task.detail = "CANCELLED", f"Cancelled after {task.rows} rows."
             self._log(state, "INFO", f"{task.query}: cancelled after {task.rows} rows.")
             return
@@ -382,7 +374,9 @@ class Runner:
         task.status, task.detail = "SUCCESS", f"{task.rows} rows replicated."
         self._log(state, "INFO", f"{task.query}: {task.rows} rows replicated.")
 
-    def _replicate(self, state: RunState, task: TaskProgress, source: Any, dest: Any) -> None:
+    def _replicate(
+        self, state: RunState, task: TaskProgress, source: Provider, dest: Provider
+    ) -> None:
         """Copy one task's rows (worker thread)."""
         cfg = state.config
         parsed = parse_task_query(task.query)
@@ -403,7 +397,7 @@ class Runner:
             task.rows += dest.write_batch(target, batch)
             self._log(state, "TRANSFER", f"{task.query}: batch {n}, {task.rows} rows so far.")
             if state.cancel.is_set():
-                raise _Cancelled
+                raise _CancelledError
 
     async def _run_transformation(self, state: RunState) -> None:
         conn_name = str(state.config["Connection"])

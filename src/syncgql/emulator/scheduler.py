@@ -1,5 +1,7 @@
-"""Cron schedules: jobs with ``Scheduled`` + ``ScheduledCron`` and transformations with
-``TransformationTriggerMode = Scheduled`` run when their cron time comes.
+"""Cron schedules: scheduled jobs and transformations run when their cron time comes.
+
+Jobs with ``Scheduled`` + ``ScheduledCron`` and transformations with
+``TransformationTriggerMode = Scheduled`` are fired.
 
 The clock is injected and :meth:`Scheduler.tick` is public, so tests advance time instead of
 waiting a minute. Each tick fires every schedule whose next cron time after the previous tick is

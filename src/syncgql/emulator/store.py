@@ -87,6 +87,15 @@ class Store:
         row: tuple[Any, ...] | None = self._reader.execute(sql, params).fetchone()
         return row
 
+    def query_dict(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        """Run a read-only statement; return its first row keyed by column name, or ``None``."""
+        assert self._reader is not None, "store is not open"
+        cur = self._reader.execute(sql, params)
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return {d[0]: v for d, v in zip(cur.description, row, strict=True)}
+
     # ------------------------------------------------------------ writes
 
     def write_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
