@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import graphql
 import pytest
+import strawberry
 from graphql import get_introspection_query, parse
 from graphql.validation.rules import overlapping_fields_can_be_merged as overlap
+from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
@@ -18,11 +21,12 @@ from syncgql.graphql.limits import (
     LIMIT_CODES,
     DocumentCache,
     OperationLimits,
+    OperationLimitsExtension,
     budgeted_overlap_rule,
     check_document_size,
 )
 from tests.limits import hostile
-from tests.limits.toy import COST_MODEL, DASHBOARD, make_schema
+from tests.limits.toy import COST_MODEL, DASHBOARD, Query, make_schema
 
 
 async def run(
@@ -299,3 +303,25 @@ def test_sync_execution_is_limited_too() -> None:
 def test_batching_config_follows_the_limit() -> None:
     assert OperationLimits().batching_config() is None
     assert OperationLimits(max_batch_operations=5).batching_config() == {"max_operations": 5}
+
+
+async def test_an_earlier_validating_extension_cannot_bypass_the_limits() -> None:
+    class Prevalidated(SchemaExtension):
+        def on_validate(self) -> Iterator[None]:
+            self.execution_context.pre_execution_errors = []
+            yield
+
+    schema = strawberry.Schema(
+        query=Query,
+        extensions=[Prevalidated, OperationLimitsExtension.factory()],
+    )
+    calls: Counter[str] = Counter()
+    result = await schema.execute(hostile.deep(30), context_value={"calls": calls})
+    assert codes(result) == ["QUERY_TOO_DEEP"]
+    assert not calls
+
+
+async def test_spec_rules_still_run_after_the_limits() -> None:
+    result, _ = await run("{ nosuchfield }")
+    assert result.errors is not None
+    assert "Cannot query field 'nosuchfield'" in result.errors[0].message

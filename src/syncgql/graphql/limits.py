@@ -427,28 +427,34 @@ class OperationLimitsExtension(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         """Reject broken limits; otherwise run the spec rules with a bounded overlap budget."""
         context = self.execution_context
-        if context.pre_execution_errors is None:
-            context.pre_execution_errors = self._validate(context) or []
+        limit_errors = self._check_limits(context)
+        if limit_errors:
+            # Even if an earlier extension already validated: a broken limit always rejects.
+            context.pre_execution_errors = limit_errors
+        elif context.pre_execution_errors is None and context.validation_rules:
+            context.pre_execution_errors = self._spec_validate(context)
         yield
 
-    def _validate(self, context: ExecutionContext) -> list[GraphQLError] | None:
+    def _check_limits(self, context: ExecutionContext) -> list[GraphQLError]:
         if self._rejection is not None:
             return [self._rejection]
-        document = context.graphql_document
-        if document is None:  # pragma: no cover - strawberry parses before validating
-            return None
-        schema = context.schema._schema
+        if context.graphql_document is None:  # pragma: no cover - strawberry parsed already
+            return []
         errors, stats = check_operation(
-            document,
-            schema,
+            context.graphql_document,
+            context.schema._schema,
             self.limits,
             self.cost_model,
             variables=context.variables,
             operation_name=context.operation_name,
         )
         self._cost = stats.cost
-        if errors or not context.validation_rules:
-            return errors
+        return errors
+
+    def _spec_validate(self, context: ExecutionContext) -> list[GraphQLError]:
+        schema = context.schema._schema
+        document = context.graphql_document
+        assert document is not None
         budgeted = budgeted_overlap_rule(self.limits.overlap_complexity_budget)
         rules = tuple(
             budgeted if rule is OverlappingFieldsCanBeMergedRule else rule
