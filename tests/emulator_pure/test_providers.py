@@ -373,3 +373,50 @@ def test_csv_missing_folder(tmp_path: Path) -> None:
         src.test()
     with pytest.raises(ProviderError, match="does not exist"):
         src.list_tables()
+
+
+def test_sqlite_plain_replicate_and_write_errors(tmp_path: Path) -> None:
+    src_db = tmp_path / "src.db"
+    conn = sqlite3.connect(src_db)
+    conn.execute("CREATE TABLE Items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL)")
+    conn.executemany(
+        "INSERT INTO Items VALUES (?, ?, ?)", [(i, f"n{i}", i / 2) for i in range(1, 8)]
+    )
+    conn.commit()
+    conn.close()
+    src = open_provider("SQLite", "Database=src.db", base_dir=tmp_path)
+    dst = open_provider("SQLite", "Data Source=dst.db", base_dir=tmp_path)
+    try:
+        assert replicate(src, dst, "REPLICATE [items]", 3) == 7  # table names are case-insensitive
+        with pytest.raises(ProviderError, match=r"no such table: \[gone\]"):
+            replicate(src, dst, "REPLICATE gone")
+        # Writing without prepare_table creates the table on the fly.
+        assert dst.write_batch("adhoc", Batch(("id", "v"), [(1, "a"), (2, "b")])) == 2
+        # A failing batch is rolled back as a whole.
+        dst.execute_sql("CREATE TABLE strict_t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+        dst.prepare_table("strict_t", ["id", "v"], drop=False, truncate=False)
+        with pytest.raises(ProviderError, match=r"Writing to \[strict_t\] failed: NOT NULL"):
+            dst.write_batch("strict_t", Batch(("id", "v"), [(1, "ok"), (2, None)]))
+    finally:
+        src.close()
+        dst.close()
+    dst_db = tmp_path / "dst.db"
+    assert rows(dst_db, "SELECT * FROM Items ORDER BY id")[-1] == (7, "n7", 3.5)
+    # Declared source types carry over to the created table.
+    assert rows(dst_db, "SELECT name, type FROM pragma_table_info('items')") == [
+        ("id", "INTEGER"),
+        ("name", "TEXT"),
+        ("price", "REAL"),
+    ]
+    assert rows(dst_db, "SELECT count(*) FROM adhoc") == [(2,)]
+    assert rows(dst_db, "SELECT count(*) FROM strict_t") == [(0,)]
+
+
+def test_sqlite_unusable_file(tmp_path: Path) -> None:
+    (tmp_path / "junk.db").write_bytes(b"this is not a database, just some text" * 100)
+    bad = open_provider("SQLite", "Database=junk.db", base_dir=tmp_path)
+    try:
+        with pytest.raises(ProviderError, match=r"junk\.db"):
+            bad.test()
+    finally:
+        bad.close()
