@@ -72,7 +72,9 @@ class Mutation:
 @strawberry.type
 class Subscription:
     @strawberry.subscription
-    async def count(self, to: int = 3) -> AsyncGenerator[int, None]:
+    async def count(self, info: Info, to: int = 3) -> AsyncGenerator[int, None]:
+        state: ToyState = info.context["state"]
+        state.operations.append(info.operation.name.value if info.operation.name else None)
         for i in range(1, to + 1):
             yield i
             await asyncio.sleep(0)

@@ -29,6 +29,11 @@ globalThis.MonacoEnvironment = {
 };
 
 const config = readConfig();
+// `/graphiql?query=...&variables=...` opens the IDE on that operation (a shareable link).
+const params = new URLSearchParams(window.location.search);
+const initial = {};
+if (params.has('query')) initial.initialQuery = params.get('query');
+if (params.has('variables')) initial.initialVariables = params.get('variables');
 const httpUrl = new URL(config.endpoint, window.location.href);
 const wsUrl = new URL(httpUrl.href);
 wsUrl.protocol = httpUrl.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -45,5 +50,6 @@ createRoot(document.getElementById('graphiql')).render(
     fetcher,
     defaultQuery: config.defaultQuery,
     defaultEditorToolsVisibility: true,
+    ...initial,
   }),
 );

@@ -40,10 +40,12 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequestProtocol
 from strawberry.http.base import BaseRequestProtocol
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http.typevars import Context, RootValue
 from strawberry.schema.base import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -136,6 +138,21 @@ def _error_body(message: str) -> dict[str, Any]:
     return {"errors": [{"message": message}]}
 
 
+class _TextWebSocketAdapter(ASGIWebSocketAdapter):
+    """Send WebSocket messages as text frames.
+
+    ``encode_json`` returns orjson's bytes, which strawberry would send as binary frames; the
+    graphql-transport-ws protocol (and GraphiQL's client) expects text frames.
+    """
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        data = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(data.decode() if isinstance(data, bytes) else data)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLHTTP(GraphQL[Context, RootValue]):
     """The ``/graphql`` endpoint: strawberry's ASGI view with spec-conformant HTTP behaviour.
 
@@ -163,6 +180,8 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
     Strawberry's own ``graphql_ide`` is always off: syncgql serves its bundled, offline GraphiQL
     instead of strawberry's CDN-loaded page.
     """
+
+    websocket_adapter_class = _TextWebSocketAdapter
 
     def __init__(
         self,

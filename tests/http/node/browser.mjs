@@ -1,6 +1,7 @@
 // Loads the GraphiQL page in headless Debian Chromium with only loopback reachable, runs the
 // default query with the execute button, and prints one JSON object describing what happened:
-// {rendered, resultText, requests: [url...], blocked: [url...], consoleErrors, pageErrors}.
+// {timings, rendered, resultText, requests: [url...], websockets: [url...], blocked: [url...],
+// consoleErrors, pageErrors}.
 // Usage: node browser.mjs PAGE_URL EXPECTED_TEXT
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ const [pageUrl, expected] = process.argv.slice(2);
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const userDataDir = mkdtempSync(join(tmpdir(), 'syncgql-chromium-'));
 const started = Date.now();
-const out = { timings: {}, rendered: false, resultText: '', requests: [], blocked: [], consoleErrors: [], pageErrors: [] };
+const out = { timings: {}, rendered: false, resultText: '', requests: [], websockets: [], blocked: [], consoleErrors: [], pageErrors: [] };
 
 const isLoopback = (raw) => {
   if (raw.startsWith('data:') || raw.startsWith('blob:')) return true;
@@ -51,12 +52,17 @@ try {
     if (msg.type() === 'error') out.consoleErrors.push(msg.text());
   });
   page.on('pageerror', (err) => out.pageErrors.push(String(err)));
+  // WebSockets bypass context.route; record them (a non-loopback one fails DNS anyway).
+  page.on('websocket', (ws) => {
+    out.websockets.push(ws.url());
+    if (!isLoopback(ws.url())) out.blocked.push(ws.url());
+  });
 
   await page.goto(pageUrl, { waitUntil: 'load', timeout: 20000 });
   await page.waitForSelector('.graphiql-container .graphiql-execute-button', { timeout: 20000 });
-  // Wait until Monaco shows the default query, i.e. the editors really rendered.
+  // Wait until Monaco shows the operation, i.e. the editors really rendered.
   await page.waitForFunction(
-    () => (document.querySelector('.graphiql-query-editor')?.textContent || '').includes('query'),
+    () => (document.querySelector('.graphiql-query-editor .view-lines')?.textContent || '').trim(),
     null,
     { timeout: 20000 },
   );
