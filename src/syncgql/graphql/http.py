@@ -18,9 +18,9 @@ WebSocket handling and changes what goes around them:
 * orjson for encoding and decoding.
 
 Per request it does a header parse and one check of the result; nothing request-specific is kept
-outside the request (the negotiated media type travels in ``request.state``).
+outside the request (whether execution started travels in ``request.state``).
 
-The module is a little over 400 lines because the request checks, the strawberry hooks they
+The module is near 500 lines because the request checks, the strawberry hooks they
 replace and the negotiation they depend on are one contract, read and tested together.
 
 Known deviation, inherited from strawberry: a document with several operations and no
@@ -75,7 +75,6 @@ _SIMPLE_CONTENT_TYPES: Final = frozenset(
     {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
 )
 
-_STATE_MEDIA = "syncgql_media_type"
 _STATE_REQUEST_ERROR = "syncgql_request_error"
 
 
@@ -157,8 +156,8 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
     """The ``/graphql`` endpoint: strawberry's ASGI view with spec-conformant HTTP behaviour.
 
     Subclass it and override ``get_context`` / ``get_root_value`` to wire the app's context, as
-    with ``strawberry.asgi.GraphQL``. WebSocket requests (``graphql-transport-ws``) go to strawberry
-    unchanged.
+    with ``strawberry.asgi.GraphQL``. WebSocket requests (``graphql-transport-ws``) go to
+    strawberry's handler; only their frames are sent as text.
 
     Args:
         schema: the strawberry schema to serve.
@@ -169,7 +168,8 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
         graphiql: redirect a browser's ``GET /graphql`` (``Accept: text/html``, no ``query``) to
             ``graphiql_path``.
         graphiql_path: where the GraphiQL page is served.
-        subscription_protocols: WebSocket (or streaming) protocols offered, as in strawberry.
+        subscription_protocols: WebSocket (or streaming) protocols offered, as in strawberry;
+            only ``graphql-transport-ws`` by default (the legacy ``graphql-ws`` had auth bugs).
         connection_init_wait_timeout: how long a WebSocket may wait before ``connection_init``.
         max_subscriptions_per_connection: cap of operations in flight on one WebSocket.
         allowed_origins: cross-origin pages allowed to open a WebSocket (see strawberry).
@@ -223,7 +223,6 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
             return
         request = Request(scope, receive=receive)
         media = negotiate_media_type(request.headers.get("accept"))
-        setattr(request.state, _STATE_MEDIA, media)
         response = self._precheck(request, media)
         if response is None:
             try:
