@@ -162,7 +162,16 @@ def test_guid_literal_is_a_string() -> None:
 
 def test_filter_length_is_bounded() -> None:
     with pytest.raises(ODataError, match="too long"):
-        odata.parse_filter("Name eq '" + "a" * 9000 + "'", COLUMNS)
+        odata.parse_filter("Name eq '" + "a" * 70_000 + "'", COLUMNS)
+
+
+def test_awkward_literals_round_trip(db: sqlite3.Connection) -> None:
+    awkward = "it's 100% a/b) [x]*? é" + "z" * 10_000
+    db.execute("INSERT INTO t (id, name) VALUES (7, ?)", (awkward,))
+    quoted = awkward.replace("'", "''")
+    assert ids(db, f"Name eq '{quoted}'") == [7]
+    assert ids(db, f"contains(Name, '{quoted[:30]}')") == [7]
+    assert ids(db, f"startswith(Name, '{quoted[:12]}')") == [7]
 
 
 def test_query_options_full(db: sqlite3.Connection) -> None:

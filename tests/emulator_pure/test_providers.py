@@ -320,9 +320,16 @@ def test_sqlite_execute_sql(tmp_path: Path) -> None:
             dst.execute_sql("DELETE FROM t WHERE id = 1; INSERT INTO nope VALUES (1)")
         with pytest.raises(ValueError, match="Empty transformation query"):
             dst.execute_sql("  ")
+        # User SQL cannot reach other files.
+        with pytest.raises(ProviderError, match="ATTACH, DETACH and VACUUM INTO are not allowed"):
+            dst.execute_sql(f"ATTACH DATABASE '{tmp_path}/evil.db' AS e")
+        with pytest.raises(ProviderError, match="Transformation SQL failed"):
+            dst.execute_sql(f"VACUUM INTO '{tmp_path}/x.db'")
     finally:
         dst.close()
     assert rows(tmp_path / "w.db", "SELECT id, v FROM t ORDER BY id") == [(1, "z"), (2, "z")]
+    assert not (tmp_path / "evil.db").exists()
+    assert not (tmp_path / "x.db").exists()
 
 
 # ---------------------------------------------------------------- CSV

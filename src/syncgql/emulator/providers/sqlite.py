@@ -19,6 +19,16 @@ from syncgql.emulator.providers.base import (
 from syncgql.emulator.taskquery import ReplicateTask, check_transformation_query
 
 _DATABASE_KEYS = ("database", "data source", "datasource", "uri")
+_DENIED = frozenset({sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH})
+_DENIED_HINT = "ATTACH, DETACH and VACUUM INTO are not allowed"
+
+
+def _authorize(action: int, _a: str | None, _b: str | None, _db: str | None, _t: str | None) -> int:
+    """Deny ATTACH/DETACH (VACUUM INTO is checked as an ATTACH).
+
+    Task and transformation SQL comes from API users; it must not reach other files.
+    """
+    return sqlite3.SQLITE_DENY if action in _DENIED else sqlite3.SQLITE_OK
 
 
 class SQLiteProvider:
@@ -52,6 +62,7 @@ class SQLiteProvider:
                 # synchronous=NORMAL avoids an fsync per batch commit.
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
+                conn.set_authorizer(_authorize)
             except sqlite3.Error as exc:
                 raise ProviderError(f"Cannot open SQLite database {self.path}: {exc}") from exc
             self._conn = conn
@@ -232,7 +243,8 @@ class SQLiteProvider:
             except sqlite3.Error as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-                raise ProviderError(f"Transformation SQL failed: {exc}") from exc
+                hint = f" ({_DENIED_HINT})" if "authoriz" in str(exc) else ""
+                raise ProviderError(f"Transformation SQL failed: {exc}{hint}") from exc
             return conn.total_changes - before
 
 
