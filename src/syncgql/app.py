@@ -24,10 +24,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from syncgql.bodylimit import BodySizeLimitMiddleware
 from syncgql.config import Settings
 from syncgql.credentials import MissingCredentialsError, resolve_credentials
+from syncgql.errors import UpstreamAuthError, UpstreamForbiddenError
 from syncgql.graphiql import graphiql_routes
 from syncgql.graphql.context import Context
 from syncgql.graphql.costs import COST_MODEL
@@ -40,6 +43,7 @@ from syncgql.upstream.auth import Credentials
 from syncgql.upstream.breaker import BreakerState
 from syncgql.upstream.client import SyncClient
 from syncgql.upstream.http import REQUEST_ID
+from syncgql.upstream.odata import ODataQuery
 from syncgql.upstream.options import ClientOptions, Timeouts
 
 logger = logging.getLogger("syncgql")
@@ -82,16 +86,20 @@ class SyncgqlGraphQL(GraphQLHTTP):
         self.runtime = runtime
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
-        """One upstream client view and one set of loaders per request."""
+        """One upstream client view and one set of loaders per request (or per WebSocket)."""
         runtime = self.runtime
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         REQUEST_ID.set(request_id)
+        websocket = isinstance(request, WebSocket)
         try:
             credentials = resolve_credentials(
                 runtime.settings.auth, request.headers, runtime.service_credentials
             )
         except MissingCredentialsError as exc:
-            raise _Unauthenticated(str(exc)) from exc
+            if not websocket:
+                raise _Unauthenticated(str(exc)) from exc
+            # A browser cannot set headers on a WebSocket: credentials come in connection_init.
+            credentials = None
         client = runtime.require_client().with_credentials(credentials)
         return Context(
             client=client,
@@ -101,7 +109,41 @@ class SyncgqlGraphQL(GraphQLHTTP):
             live=runtime.live,
             request=request,
             response=response,
+            shared=websocket,
         )
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:  # type: ignore[override]
+        """Check the subscriber's credentials (``connection_init`` payload, else the upgrade).
+
+        Credentials the caller sent are verified with one cheap upstream read before the
+        connection is acknowledged, so nothing streams to a caller Sync would refuse.
+        """
+        runtime = self.runtime
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        headers = {k.lower(): str(v) for k, v in params.items() if isinstance(v, str | int)}
+        if "authtoken" in headers and "x-cdata-authtoken" not in headers:
+            headers["x-cdata-authtoken"] = headers["authtoken"]
+        request_headers = context.request.headers if context.request is not None else {}
+        merged = {**dict(request_headers), **headers}
+        try:
+            credentials = resolve_credentials(
+                runtime.settings.auth, merged, runtime.service_credentials
+            )
+        except MissingCredentialsError as exc:
+            raise ConnectionRejectionError(
+                {"message": str(exc), "code": "UNAUTHENTICATED"}
+            ) from exc
+        client = runtime.require_client().with_credentials(credentials)
+        if credentials is not runtime.service_credentials:
+            try:
+                await client.jobs.list(ODataQuery(select=("JobName",), top=1))
+            except (UpstreamAuthError, UpstreamForbiddenError) as exc:
+                raise ConnectionRejectionError(
+                    {"message": "CData Sync rejected these credentials.", "code": "UNAUTHENTICATED"}
+                ) from exc
+        context.client = client
+        context.loaders = Loaders(client)
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 401 (with a GraphQL error body) when credentials are required and absent."""
@@ -158,6 +200,9 @@ def create_app(
         graphiql=settings.graphiql_enabled,
         max_subscriptions_per_connection=limits.max_subscriptions_per_connection,
         allowed_origins=settings.cors_origins,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        keep_alive=True,
+        keep_alive_interval=15,
     )
 
     @contextlib.asynccontextmanager
@@ -180,9 +225,7 @@ def create_app(
             if runtime.service_credentials is None:
                 runtime.service_credentials = Credentials.token(emulator.admin_token)
         if wrap_transport is not None:
-            upstream_transport = wrap_transport(
-                upstream_transport or httpx.AsyncHTTPTransport()
-            )
+            upstream_transport = wrap_transport(upstream_transport or httpx.AsyncHTTPTransport())
         runtime.client = SyncClient(
             base_url,
             credentials=runtime.service_credentials,
@@ -190,9 +233,17 @@ def create_app(
             options=_client_options(settings),
             workspace=settings.workspace,
         )
+        await runtime.live.start(
+            runtime.client,
+            upstream_id=settings.upstream_url or f"embedded:{settings.data_dir.resolve()}",
+            redis_url=settings.redis_url,
+            fast_interval=settings.poll_interval,
+            slow_interval=settings.idle_poll_interval,
+        )
         try:
             yield
         finally:
+            await runtime.live.stop()
             await runtime.client.aclose()
             if runtime.emulator is not None:
                 await runtime.emulator.stop()
@@ -237,7 +288,12 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["content-type", "x-cdata-authtoken", "authorization", "x-syncgql-csrf"],
+                allow_headers=[
+                    "content-type",
+                    "x-cdata-authtoken",
+                    "authorization",
+                    "x-syncgql-csrf",
+                ],
             )
         )
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from strawberry.extensions import SchemaExtension
 
 from syncgql.config import Settings
 from syncgql.loaders import Loaders
@@ -26,6 +29,8 @@ class Context:
         live: the subscription machinery (watcher + broadcaster), when running.
         request: the Starlette request or websocket (strawberry reads it for GraphiQL/WS).
         response: the Starlette response strawberry may set headers on.
+        connection_params: the ``connection_init`` payload of a WebSocket.
+        shared: True when the context serves several operations (a WebSocket).
     """
 
     client: SyncClient
@@ -35,9 +40,22 @@ class Context:
     live: LiveEvents | None = None
     request: Any = None
     response: Any = None
+    connection_params: dict[str, Any] | None = None
+    shared: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def watcher(self) -> StatusWatcher | None:
         """The process's status watcher, when subscriptions are running."""
         return None if self.live is None else self.live.watcher
+
+
+class FreshLoadersExtension(SchemaExtension):
+    """Give each operation on a long-lived WebSocket its own loaders (no stale cache)."""
+
+    def on_operation(self) -> Iterator[None]:
+        """Swap in new loaders when the context outlives one operation (WebSockets)."""
+        context = self.execution_context.context
+        if isinstance(context, Context) and context.shared:
+            context.loaders = Loaders(context.client)
+        yield

@@ -8,9 +8,11 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
+from syncgql.graphql.context import FreshLoadersExtension
 from syncgql.graphql.masking import ErrorMaskingExtension
 from syncgql.graphql.mutations import Mutation
 from syncgql.graphql.queries import Query
+from syncgql.graphql.subscriptions import Subscription
 from syncgql.graphql.types.connection import Connection
 from syncgql.graphql.types.job import Job
 from syncgql.graphql.types.misc import ApiRequest, Workspace
@@ -47,7 +49,8 @@ def build_schema(
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=NODE_TYPES,
-        extensions=[*extensions, ErrorMaskingExtension],
+        extensions=[*extensions, FreshLoadersExtension, ErrorMaskingExtension],
         config=StrawberryConfig(disable_field_suggestions=not suggestions),
     )

@@ -1,0 +1,374 @@
+"""The root ``Subscription`` type: job status, per-task progress and log lines, pushed.
+
+Every subscription is authorised with the subscriber's own credentials before anything
+streams (the job must be readable by them), then attached to the process's shared watcher or
+log tailer: the upstream is polled once per interval for everyone, never per subscriber.
+Status is state, so a slow subscriber only ever gets the latest state of each job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from syncgql.events import (
+    STATUS_ALL_TOPIC,
+    JobStatusEvent,
+    JobStatusSnapshot,
+    Subscription as Feed,
+    SubscriptionOverflowError,
+    decode_event,
+    status_topic,
+)
+from syncgql.graphql.context import Context
+from syncgql.graphql.live import LiveEvents, snapshot_of
+from syncgql.graphql.types.enums import RunStatus
+from syncgql.loaders import Loaders
+from syncgql.upstream.models import RunStatus as UpstreamStatus
+
+MAX_JOBS_PER_SUBSCRIPTION = 100
+_TERMINAL = {"SUCCESS", "FAILED", "CANCELLED", "WARNING"}
+_JOB = "syncgql.graphql.types.job"
+
+
+def _status(text: str | None) -> RunStatus | None:
+    if text is None:
+        return None
+    try:
+        return UpstreamStatus(text)  # type: ignore[no-any-return]
+    except ValueError:
+        return UpstreamStatus.UNKNOWN  # type: ignore[no-any-return]
+
+
+def _moment(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@strawberry.type(description="A job's status changed (the first event is its current state).")
+class JobStatusChange:
+    """One status event."""
+
+    job_name: str = strawberry.field(description="The job.")
+    previous_status: RunStatus | None = strawberry.field(
+        description="Status before the change; null on the first event of a subscription."
+    )
+    status: RunStatus | None = strawberry.field(description="Status now.")
+    status_text: str | None = strawberry.field(description="Status as the upstream spelt it.")
+    run_id: strawberry.ID | None = strawberry.field(description="History id of the run, if known.")
+    run_start_date: datetime | None = strawberry.field(description="Start of the run.")
+    detail: str | None = strawberry.field(description="What is happening, in words.")
+    records_affected: int | None = strawberry.field(description="Rows written so far.")
+    observed_at: datetime = strawberry.field(description="When the gateway saw the change.")
+
+    @strawberry.field(description="The job (loaded with your credentials).")
+    async def job(self, info: Info) -> Annotated[Job, strawberry.lazy(_JOB)] | None:  # noqa: F821
+        """Batched by name."""
+        context: Context = info.context
+        return await context.loaders.job.get(self.job_name)  # type: ignore[return-value]
+
+
+@strawberry.type(description="Progress of one task query during a run.")
+class TaskProgress:
+    """One per-query row."""
+
+    query: str = strawberry.field(description="The task's query.")
+    status: RunStatus | None = strawberry.field(description="Its status.")
+    detail: str | None = strawberry.field(description="What it is doing or did.")
+    records_affected: int | None = strawberry.field(description="Rows so far.")
+
+
+@strawberry.type(description="Progress of a job's run; the last event (`finished`) has its outcome.")
+class JobProgress:
+    """One progress event."""
+
+    job_name: str = strawberry.field(description="The job.")
+    status: RunStatus | None = strawberry.field(description="Status of the run.")
+    run_id: strawberry.ID | None = strawberry.field(description="History id of the run.")
+    detail: str | None = strawberry.field(description="What is happening.")
+    records_affected: int | None = strawberry.field(description="Rows so far.")
+    tasks: list[TaskProgress] = strawberry.field(description="Per-task rows.")
+    finished: bool = strawberry.field(
+        description="True on the run's final event; the subscription then completes."
+    )
+
+
+@strawberry.type(description="New lines of a job's log.")
+class JobLogLines:
+    """One chunk of log lines."""
+
+    job_name: str = strawberry.field(description="The job.")
+    run_id: strawberry.ID | None = strawberry.field(description="The run the lines belong to.")
+    cursor: str = strawberry.field(
+        description="Position after these lines; pass it as `after` to resume without duplicates."
+    )
+    lines: list[str] = strawberry.field(description="The new lines, oldest first.")
+
+
+def _change(event: JobStatusEvent | None, snapshot: JobStatusSnapshot) -> JobStatusChange:
+    previous = event.previous if event is not None else None
+    observed = event.observed_at if event is not None else datetime.now(UTC).timestamp()
+    return JobStatusChange(
+        job_name=snapshot.job_name,
+        previous_status=_status(previous.status) if previous is not None else None,
+        status=_status(snapshot.status),
+        status_text=snapshot.status_text,
+        run_id=strawberry.ID(snapshot.run_id) if snapshot.run_id else None,
+        run_start_date=_moment(snapshot.run_start_date),
+        detail=snapshot.detail,
+        records_affected=snapshot.records_affected,
+        observed_at=datetime.fromtimestamp(observed, UTC),
+    )
+
+
+def _progress(snapshot: JobStatusSnapshot, *, finished: bool) -> JobProgress:
+    return JobProgress(
+        job_name=snapshot.job_name,
+        status=_status(snapshot.status),
+        run_id=strawberry.ID(snapshot.run_id) if snapshot.run_id else None,
+        detail=snapshot.detail,
+        records_affected=snapshot.records_affected,
+        tasks=[
+            TaskProgress(
+                query=q.query,
+                status=_status(q.status),
+                detail=q.detail,
+                records_affected=q.records_affected,
+            )
+            for q in snapshot.queries
+        ],
+        finished=finished,
+    )
+
+
+def _live(context: Context) -> LiveEvents:
+    live = context.live
+    if live is None or live.watcher is None or live.broadcaster is None:
+        raise GraphQLError(
+            "Subscriptions are not running on this server.",
+            extensions={"code": "SUBSCRIPTIONS_UNAVAILABLE"},
+        )
+    return live
+
+
+async def _visible_jobs(context: Context, names: Sequence[str] | None) -> set[str]:
+    """Jobs the subscriber may read: what the upstream returns with *their* credentials."""
+    if names is not None:
+        if len(names) > MAX_JOBS_PER_SUBSCRIPTION:
+            raise GraphQLError(
+                f"Watch at most {MAX_JOBS_PER_SUBSCRIPTION} jobs per subscription.",
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+        found = await context.client.jobs.get_many(list(dict.fromkeys(names)))
+        missing = sorted(set(names) - set(found))
+        if missing:
+            raise GraphQLError(
+                f"No such job (or not visible to you): {', '.join(missing)}.",
+                extensions={"code": "NOT_FOUND"},
+            )
+        return set(found)
+    rows = await context.client.get_job_status()
+    return {row.job_name for row in rows if row.job_name and row.query is None}
+
+
+async def _initial(context: Context, live: LiveEvents, names: set[str]) -> list[JobStatusChange]:
+    """The current state of each job: from the watcher's cache, else one upstream call."""
+    assert live.watcher is not None
+    known = {name: live.watcher.current_event(name) for name in names}
+    missing = [name for name, event in known.items() if event is None]
+    fetched: dict[str, JobStatusSnapshot] = {}
+    if missing:
+        rows = await context.client.get_job_status()
+        fetched = {s.job_name: s for s in snapshot_of(rows) if s.job_name in names}
+    changes = []
+    for name in sorted(names):
+        event = known.get(name)
+        if event is not None:
+            changes.append(_change(None, event.current))
+        elif name in fetched:
+            changes.append(_change(None, fetched[name]))
+    return changes
+
+
+async def _merge(feeds: Sequence[Feed]) -> AsyncIterator[bytes]:
+    """Interleave several feeds (one per job) into one stream."""
+    if len(feeds) == 1:
+        async for payload in feeds[0]:
+            yield payload
+        return
+    queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue()
+
+    async def pump(feed: Feed) -> None:
+        try:
+            async for payload in feed:
+                await queue.put(payload)
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer, which re-raises
+            await queue.put(exc)
+        await queue.put(None)
+
+    tasks = [asyncio.create_task(pump(feed)) for feed in feeds]
+    try:
+        open_feeds = len(tasks)
+        while open_feeds:
+            item = await queue.get()
+            if item is None:
+                open_feeds -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                yield item
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _fresh_loaders(context: Context) -> None:
+    # A socket lives for hours: never serve an event's nested fields from a stale cache.
+    context.loaders = Loaders(context.client)
+
+
+@strawberry.type(description="Live updates of CData Sync, pushed over WebSockets or SSE.")
+class Subscription:
+    """Root subscription type."""
+
+    @strawberry.subscription(
+        description=(
+            "Every status transition of the given jobs (all jobs you can read when omitted). "
+            "The first events are the jobs' current states, so a new view draws at once."
+        )
+    )
+    async def job_status_changed(
+        self,
+        info: Info,
+        job_names: list[str] | None = None,
+        workspace: str | None = None,
+    ) -> AsyncGenerator[JobStatusChange, None]:
+        """Shared watcher; per-subscriber filtering by what the subscriber may read."""
+        context: Context = info.context
+        live = _live(context)
+        assert live.watcher is not None and live.broadcaster is not None
+        if workspace is not None:
+            context.client = context.client.with_workspace(workspace)
+        visible = await _visible_jobs(context, job_names)
+        watched = sorted(visible) if job_names is not None else ["*"]
+        async with contextlib.AsyncExitStack() as stack:
+            for name in watched:
+                await stack.enter_async_context(live.watcher.watch(name))
+            if job_names is not None:
+                feeds = [
+                    await stack.enter_async_context(
+                        live.broadcaster.subscribe(status_topic(name), mode="latest")
+                    )
+                    for name in watched
+                ]
+            else:
+                feeds = [
+                    await stack.enter_async_context(
+                        live.broadcaster.subscribe(STATUS_ALL_TOPIC, mode="queue", maxsize=1000)
+                    )
+                ]
+            last_sequence: dict[str, int] = {}
+            for change in await _initial(context, live, visible):
+                yield change
+            denied: set[str] = set()
+            async for payload in _merge(feeds):
+                event = decode_event(payload)
+                name = event.job_name
+                if last_sequence.get(name, -1) >= event.sequence:
+                    continue
+                last_sequence[name] = event.sequence
+                if name not in visible:
+                    # A job created after subscribing: check the subscriber may read it.
+                    if name in denied or job_names is not None:
+                        continue
+                    if not await context.client.jobs.get_many([name]):
+                        denied.add(name)
+                        continue
+                    visible.add(name)
+                if event.previous is not None and event.previous.status == event.current.status:
+                    continue  # progress only: jobProgress carries that
+                _fresh_loaders(context)
+                yield _change(event, event.current)
+
+    @strawberry.subscription(
+        description=(
+            "Per-task rows of a job's run while it goes, ending with the run's outcome "
+            "(`finished: true`). If the job is idle, the first event is its last state and "
+            "the stream follows its next run."
+        )
+    )
+    async def job_progress(
+        self, info: Info, job_name: str
+    ) -> AsyncGenerator[JobProgress, None]:
+        """One per-task poll per running job for all its progress subscribers."""
+        context: Context = info.context
+        live = _live(context)
+        assert live.watcher is not None and live.broadcaster is not None
+        await _visible_jobs(context, [job_name])
+        async with (
+            live.watcher.watch(job_name, progress=True),
+            live.broadcaster.subscribe(status_topic(job_name), mode="latest") as feed,
+        ):
+            rows = await context.client.get_job_status(job_name, per_query=True)
+            current = snapshot_of(rows, job_name)
+            running = bool(current) and current[0].active
+            if current:
+                yield _progress(current[0], finished=False)
+            async for payload in feed:
+                snapshot = decode_event(payload).current
+                if snapshot.active:
+                    running = True
+                    yield _progress(snapshot, finished=False)
+                elif running and snapshot.status in _TERMINAL:
+                    yield _progress(snapshot, finished=True)
+                    return
+
+    @strawberry.subscription(
+        description=(
+            "Log lines of the job's current (or latest) run as they appear. Resume with "
+            "`after` set to the last `cursor` you received: no line is sent twice."
+        )
+    )
+    async def job_log(
+        self, info: Info, job_name: str, after: str | None = None
+    ) -> AsyncGenerator[JobLogLines, None]:
+        """One log poll per job per interval for all its followers."""
+        context: Context = info.context
+        live = _live(context)
+        assert live.tailer is not None
+        await _visible_jobs(context, [job_name])
+        try:
+            follow = live.tailer.follow(job_name, after=after)
+            async with follow as chunks:
+                async for chunk in chunks:
+                    yield JobLogLines(
+                        job_name=chunk.job_name,
+                        run_id=strawberry.ID(chunk.run_id) if chunk.run_id else None,
+                        cursor=chunk.cursor,
+                        lines=list(chunk.lines),
+                    )
+        except ValueError as exc:
+            raise GraphQLError(
+                f"Invalid cursor {after!r}: use a cursor this API sent.",
+                extensions={"code": "BAD_USER_INPUT"},
+            ) from exc
+        except SubscriptionOverflowError as exc:
+            raise GraphQLError(
+                "You fell too far behind this log; resubscribe with your last cursor.",
+                extensions={"code": "SLOW_CONSUMER"},
+            ) from exc
+
+
+from syncgql.graphql.types.job import Job  # noqa: E402, TC001 - resolves the lazy annotation
