@@ -81,11 +81,13 @@ def service_credentials(settings: Settings) -> Credentials | None:
 class SyncgqlGraphQL(GraphQLHTTP):
     """The ``/graphql`` view: builds each request's context with the caller's credentials."""
 
-    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
+    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:  # noqa: ANN401 - GraphQLHTTP's
         super().__init__(**kwargs)
         self.runtime = runtime
 
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
+    async def get_context(  # type: ignore[override]
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
         """One upstream client view and one set of loaders per request (or per WebSocket)."""
         runtime = self.runtime
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
@@ -97,7 +99,7 @@ class SyncgqlGraphQL(GraphQLHTTP):
             )
         except MissingCredentialsError as exc:
             if not websocket:
-                raise _Unauthenticated(str(exc)) from exc
+                raise _UnauthenticatedError(str(exc)) from exc
             # A browser cannot set headers on a WebSocket: credentials come in connection_init.
             credentials = None
         client = runtime.require_client().with_credentials(credentials)
@@ -149,14 +151,14 @@ class SyncgqlGraphQL(GraphQLHTTP):
         """Answer 401 (with a GraphQL error body) when credentials are required and absent."""
         try:
             await super().__call__(scope, receive, send)
-        except _Unauthenticated as exc:
+        except _UnauthenticatedError as exc:
             if scope["type"] != "http":
                 raise
             body = {"errors": [{"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}]}
             await JSONResponse(body, status_code=401)(scope, receive, send)
 
 
-class _Unauthenticated(Exception):
+class _UnauthenticatedError(Exception):
     """Raised from ``get_context`` when the auth mode needs caller credentials."""
 
 
@@ -176,7 +178,7 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
     wrap_transport: TransportWrapper | None = None,
     limits: OperationLimits | None = None,
-) -> Any:
+) -> BodySizeLimitMiddleware:
     """Build the gateway.
 
     Args:
@@ -272,7 +274,7 @@ def create_app(
         await runtime.emulator.app(scope, receive, send)
 
     routes: list[BaseRoute] = [
-        Route("/graphql", endpoint=view, methods=["GET", "POST", "OPTIONS"]),
+        Route("/graphql", endpoint=view),
         WebSocketRoute("/graphql", endpoint=view),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
