@@ -30,6 +30,7 @@ from syncgql.events.model import (
     make_cursor,
     parse_cursor,
 )
+from syncgql.events.tasks import cancel_and_wait
 from syncgql.events.watcher import is_transient
 
 logger = logging.getLogger(__name__)
@@ -119,9 +120,7 @@ class LogTailer:
         """Stop the poll loop."""
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait([task])
 
     @contextlib.asynccontextmanager
     async def follow(

@@ -26,6 +26,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
 from syncgql.events.broadcaster import LocalFanout, Mode, Subscription
+from syncgql.events.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +133,7 @@ class RedisBroadcaster:
         """End every subscription, stop the reader and close the client if we created it."""
         self._fanout.close_all()
         if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+            await cancel_and_wait([self._reader])
             self._reader = None
         self._set_healthy(False)
         if self._owns_client:

@@ -28,6 +28,7 @@ from syncgql.events.broadcaster import Broadcaster, SubscriptionOverflowError
 from syncgql.events.cluster import ALL_JOBS, ClusterState, Interest, LocalClusterState
 from syncgql.events.lease import Lease
 from syncgql.events.model import JobStatusEvent, JobStatusSnapshot, encode_event
+from syncgql.events.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class StatusWatcher:
         self._failures = 0
         self._backoff = 0.0
         self._last_tick = float("-inf")
+        self._was_polling = False
         self._last_ok: float | None = None
         self._started_at: float | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -142,11 +144,7 @@ class StatusWatcher:
     async def stop(self, *, release_lease: bool = True) -> None:
         """Stop every task; release the lease unless told not to (tests simulating a crash)."""
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(tasks)
         if release_lease:
             await self._lease.release()
 
@@ -196,8 +194,11 @@ class StatusWatcher:
             interest = await self._cluster.cluster_interest()
             wait = self._backoff if self._failures else self._interval(interest)
             delay = self._last_tick + wait - self._clock()
-            if self._poke or delay <= 0:
+            # Taking the lease over (or losing Redis) polls at once, whatever the interval.
+            role_changed = self.polling != self._was_polling
+            if self._poke or delay <= 0 or role_changed:
                 self._poke = False
+                self._was_polling = self.polling
                 self._last_tick = self._clock()
                 await self._tick(interest)
                 continue
