@@ -81,6 +81,18 @@ def collection(
     return json_response(body)
 
 
+def collection_json(
+    service_root: str, set_name: str, rows_json: Sequence[str], count: int | None = None
+) -> Response:
+    """Like :func:`collection`, for rows already serialised to JSON text (by SQLite)."""
+    head: dict[str, Any] = {"@odata.context": f"{service_root}$metadata#{set_name}"}
+    if count is not None:
+        head["@odata.count"] = count
+    prefix = orjson.dumps(head)[:-1]  # drop the closing brace, then append the value array
+    body = b"".join((prefix, b',"value":[', ",".join(rows_json).encode(), b"]}"))
+    return Response(body, media_type="application/json")
+
+
 def entity(service_root: str, set_name: str, row: Mapping[str, Any], status: int = 200) -> Response:
     """A single entity with ``@odata.context`` ending ``/$entity``."""
     body: dict[str, Any] = {"@odata.context": f"{service_root}$metadata#{set_name}/$entity"}

@@ -15,7 +15,7 @@ from syncgql.emulator import auth
 from syncgql.emulator.envelope import (
     ApiError,
     bad_request,
-    collection,
+    collection_json,
     entity,
     not_found,
     property_value,
@@ -24,7 +24,7 @@ from syncgql.emulator.envelope import (
 from syncgql.emulator.odata import ResourcePath, parse_query_options
 from syncgql.emulator.routes_common import Ctx
 from syncgql.emulator.schema import property_of
-from syncgql.emulator.store_tables import TableDef, q, row_converter, select_list
+from syncgql.emulator.store_tables import TableDef, json_select, q, row_converter, select_list
 
 #: Permission a role needs to change each set (also drives the CanUpdate/CanRemove flags).
 EDIT_PERMISSION = {
@@ -72,7 +72,7 @@ def fetch(
 
 def list_response(
     ctx: Ctx, tdef: TableDef, where: Sequence[str] = (), params: Sequence[Any] = ()
-) -> tuple[list[dict[str, Any]], int | None]:
+) -> Response:
     """Apply the request's OData options to ``tdef`` (plus ``where``) in one SQL query."""
     flags = flags_for(ctx, tdef)
     opts = parse_query_options(ctx.params, tdef.columns(flags), tie_breaker_sql=tdef.tie_breaker)
@@ -87,18 +87,17 @@ def list_response(
     where_sql = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     order = opts.order_sql or f"{tdef.default_order}, {tdef.tie_breaker}"
     sql = (  # identifiers from the schema; values only as ? parameters
-        f"SELECT {select_list(tdef, names, flags)} FROM {q(tdef.name)}{where_sql} "  # noqa: S608
+        f"SELECT {json_select(tdef, names, flags)} FROM {q(tdef.name)}{where_sql} "  # noqa: S608
         f"ORDER BY {order} LIMIT ? OFFSET ?"
     )
     limit = -1 if opts.top is None else opts.top
-    convert = row_converter(tdef, names)
-    rows = [convert(r) for r in ctx.store.query(sql, [*values, limit, opts.skip])]
+    rows = [r[0] for r in ctx.store.query(sql, [*values, limit, opts.skip])]
     total: int | None = None
     if opts.count:
         count_sql = f"SELECT COUNT(*) FROM {q(tdef.name)}{where_sql}"  # noqa: S608
         row = ctx.store.query_one(count_sql, values)
         total = int(row[0]) if row else 0
-    return rows, total
+    return collection_json(ctx.service_root, tdef.name, rows, total)
 
 
 def count_only(
@@ -167,8 +166,7 @@ def get_entity(ctx: Ctx, tdef: TableDef, path: ResourcePath) -> Response:
         if path.count:
             return raw_value(count_only(ctx, tdef, where, params))
         if path.property is None:
-            rows, total = list_response(ctx, tdef, where, params)
-            return collection(ctx.service_root, tdef.name, rows, total)
+            return list_response(ctx, tdef, where, params)
     rows = fetch(ctx, tdef, where, params)
     if not rows:
         raise not_found(f"{_label(tdef)} [{path.key}] not found.")
@@ -194,8 +192,7 @@ def get_set(
         before_read()
     if path.count:
         return raw_value(count_only(ctx, tdef))
-    rows, total = list_response(ctx, tdef)
-    return collection(ctx.service_root, tdef.name, rows, total)
+    return list_response(ctx, tdef)
 
 
 def require_read(ctx: Ctx, tdef: TableDef) -> None:

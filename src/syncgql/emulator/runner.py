@@ -268,10 +268,15 @@ class Runner:
             raise ProviderError(f"Connection [{name}] not found in the job's workspace.")
         return row
 
-    def _open(self, workspace: str, name: str) -> Provider:
+    async def _open(self, workspace: str, name: str) -> Provider:
+        # The store's reader belongs to the event loop's thread: read the connection here,
+        # open the provider (file I/O) in a worker thread.
         conn = self._connection(workspace, name)
-        return open_provider(
-            str(conn["ProviderName"]), str(conn["ConnectionString"]), base_dir=self.data_dir
+        return await asyncio.to_thread(
+            open_provider,
+            str(conn["ProviderName"]),
+            str(conn["ConnectionString"]),
+            base_dir=self.data_dir,
         )
 
     async def _execute(self, state: RunState) -> None:
@@ -338,9 +343,9 @@ class Runner:
 
     async def _run_job(self, state: RunState) -> None:
         cfg = state.config
-        source = await asyncio.to_thread(self._open, state.workspace, str(cfg["Source"]))
+        source = await self._open(state.workspace, str(cfg["Source"]))
         try:
-            dest = await asyncio.to_thread(self._open, state.workspace, str(cfg["Destination"]))
+            dest = await self._open(state.workspace, str(cfg["Destination"]))
             try:
                 for i, task in enumerate(state.tasks):
                     if state.cancel.is_set():
@@ -401,7 +406,7 @@ class Runner:
 
     async def _run_transformation(self, state: RunState) -> None:
         conn_name = str(state.config["Connection"])
-        dest = await asyncio.to_thread(self._open, state.workspace, conn_name)
+        dest = await self._open(state.workspace, conn_name)
         try:
             for i, task in enumerate(state.tasks):
                 if state.cancel.is_set():
