@@ -1,5 +1,6 @@
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 
 import pytest
@@ -157,7 +158,7 @@ async def test_slow_follower_overflows(upstream: FakeUpstream) -> None:
         await asyncio.wait_for(anext(chunks), 2)
         for n in range(2, 8):
             upstream.logs["J"] = ("7", lines(n))
-            await eventually(lambda n=n: _tail_len(tailer) >= n)
+            await eventually(functools.partial(_has_lines, tailer, n))
         # at most two chunks were buffered, then it overflowed: the reader gets them, then the error
         got: list[str] = []
         with pytest.raises(SubscriptionOverflowError):
@@ -170,9 +171,9 @@ async def _read_forever(chunks: AsyncIterator[LogChunk], into: list[str]) -> Non
         into.extend(chunk.lines)
 
 
-def _tail_len(tailer: LogTailer) -> int:
+def _has_lines(tailer: LogTailer, n: int) -> bool:
     tail = tailer._tails.get("J")
-    return 0 if tail is None else len(tail.lines)
+    return tail is not None and len(tail.lines) >= n
 
 
 async def test_transient_errors_back_off(upstream: FakeUpstream) -> None:

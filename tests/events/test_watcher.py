@@ -25,14 +25,21 @@ FAST = 0.02
 
 @contextlib.asynccontextmanager
 async def running_watcher(
-    upstream: FakeUpstream, **kwargs: float
+    upstream: FakeUpstream,
+    *,
+    fast_interval: float = FAST,
+    slow_interval: float = 0.2,
+    max_backoff: float = 0.3,
 ) -> AsyncIterator[tuple[StatusWatcher, InMemoryBroadcaster]]:
     broadcaster = InMemoryBroadcaster()
-    kwargs.setdefault("fast_interval", FAST)
-    kwargs.setdefault("slow_interval", 0.2)
-    kwargs.setdefault("max_backoff", 0.3)
     watcher = StatusWatcher(
-        upstream.fetch_all, upstream.fetch_job, broadcaster, LocalLease(), **kwargs
+        upstream.fetch_all,
+        upstream.fetch_job,
+        broadcaster,
+        LocalLease(),
+        fast_interval=fast_interval,
+        slow_interval=slow_interval,
+        max_backoff=max_backoff,
     )
     await watcher.start()
     try:
