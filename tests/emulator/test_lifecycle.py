@@ -167,3 +167,71 @@ def test_command_flags_and_help(monkeypatch, tmp_path):
     assert args.no_seed
     assert args.port == 8181
     assert args.host == "127.0.0.1"
+
+
+def test_command_serves_and_prints_tokens(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "syncgql",
+            "emulator",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={k: v for k, v in __import__("os").environ.items() if k != "SYNCGQL_EMULATOR_TOKEN"},
+    )
+    try:
+        lines = []
+        for _ in range(10):
+            line = proc.stdout.readline()
+            lines.append(line)
+            if line.startswith("operator token:"):
+                break
+        admin = next(x for x in lines if x.startswith("admin token:")).split(":", 1)[1].strip()
+        assert admin == load_credentials(tmp_path)["admin"]
+        assert (tmp_path / "credentials.json").stat().st_mode & 0o077 == 0
+        r = httpx.get(
+            f"http://127.0.0.1:{port}/api.rsc/jobs('BrokenJob')",
+            headers={"x-cdata-authtoken": admin},
+        )
+        assert r.status_code == 200
+        assert r.json()["JobName"] == "BrokenJob"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
+
+
+async def test_token_expiry_follows_the_clock(tmp_path: Path):
+    now = [datetime(2026, 11, 27, 10, 0, tzinfo=UTC)]
+    emu = Emulator(
+        EmulatorConfig(data_dir=tmp_path, scheduler_tick_seconds=3600), clock=lambda: now[0]
+    )
+    await emu.start()
+    try:
+        async with make_client(emu, emu.admin_token) as c:
+            token = (await c.post("users", json={"User": "temp", "Roles": "cdata_support"})).json()[
+                "AuthToken"
+            ]
+            await c.put("users('temp')", json={"ExpiredIn": 1})
+        async with make_client(emu, token) as t:
+            assert (await t.get("jobs")).status_code == 200
+            now[0] += timedelta(days=2)
+            r = await t.get("jobs")
+            assert r.status_code == 401
+            assert "expired" in r.json()["error"]["message"]
+    finally:
+        await emu.stop()

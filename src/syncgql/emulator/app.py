@@ -93,12 +93,18 @@ class Emulator:
     Args:
         config: Where and how to run.
         clock: Current aware time; injectable so tests can drive schedules and token expiry.
+        on_started: Called once :meth:`start` is done (the command prints the tokens there).
     """
 
     def __init__(
-        self, config: EmulatorConfig, *, clock: Callable[[], datetime] | None = None
+        self,
+        config: EmulatorConfig,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        on_started: Callable[[Emulator], None] | None = None,
     ) -> None:
         self.config = config
+        self._on_started = on_started
         self.clock = clock or _wall_clock
         self.store = Store(config.data_dir / "emulator.db")
         self.runner = Runner(self.store, config.data_dir, config.instance_id, self.clock)
@@ -158,6 +164,8 @@ class Emulator:
         self.scheduler.start()
         self._flusher = asyncio.create_task(self._flush_loop(), name="emulator-request-log")
         self._started = True
+        if self._on_started is not None:
+            self._on_started(self)
 
     async def stop(self) -> None:
         """Stop the scheduler and every run, write the request log, close the store."""

@@ -77,9 +77,8 @@ def run(args: argparse.Namespace) -> int:
         instance_id=str(args.instance_id),
         service_root=f"http://{host}:{args.port}/api.rsc/",
     )
-    emulator = Emulator(config)
 
-    async def announce() -> None:
+    def announce(_emulator: Emulator) -> None:
         # The operator's own terminal is the one place a token is shown (after start, when
         # the tokens exist); --token users already know theirs, so it is not echoed.
         creds = load_credentials(config.data_dir)
@@ -92,12 +91,6 @@ def run(args: argparse.Namespace) -> int:
             out.write(f"operator token: {creds['operator']}  (cdata_support)\n")
         out.flush()
 
-    original_start = emulator.start
-
-    async def start_and_announce() -> None:
-        await original_start()
-        await announce()
-
-    emulator.start = start_and_announce  # type: ignore[method-assign]
+    emulator = Emulator(config, on_started=announce)
     uvicorn.run(emulator.app, host=host, port=int(args.port), log_level="info")
     return 0
