@@ -41,7 +41,14 @@ async def test_execute_job_replicates_rows(client, emu):
         assert db.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 1000
         assert db.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 200
         assert db.execute("SELECT SUM(id) FROM orders").fetchone()[0] == sum(range(1, 1001))
-    hist = (await client.get("history", params={"$filter": "JobName eq 'DemoToWarehouse'"})).json()
+    hist = (
+        await client.get(
+            "history",
+            params={
+                "$filter": "JobName eq 'DemoToWarehouse' and RunStartDate gt 2020-01-01T00:00:00Z"
+            },
+        )
+    ).json()
     assert_shape(hist, fixture("history_list.json"))
     run = hist["value"][0]
     assert run["Status"] == "SUCCESS"
@@ -144,6 +151,7 @@ async def test_run_async_status_cancel(client):
     assert task_row["Status"] == "RUNNING"
     assert 0 < task_row["RecordsAffected"] < 5000
     assert "so far" in task_row["Detail"]
+    assert (await client.get("jobs('SlowOrders')/Status/$value")).text == "RUNNING"
     r = await client.post("cancelJob", json={"JobName": "SlowOrders"})
     assert_shape(r.json(), fixture("cancel_job_output.json"))
     row = await wait_done(client, "SlowOrders")

@@ -270,3 +270,19 @@ async def test_workspaces_scope(client):
     assert (await client.request("DELETE", "workspaces", json={"Id": ws})).status_code == 204
     assert (await client.get("jobs?workspaceId=Money")).status_code == 404
     assert (await client.delete("workspaces('default')")).status_code == 400
+
+
+async def test_mounted_under_a_host_app(emu):
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    for prefix in ("/api.rsc", ""):
+        host = Starlette(routes=[Mount(prefix, app=emu.app)])
+        transport = httpx.ASGITransport(app=host)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as c:
+            r = await c.get(
+                "/api.rsc/jobs('BrokenJob')", headers={"x-cdata-authtoken": emu.admin_token}
+            )
+        assert r.status_code == 200, prefix
+        assert r.json()["JobName"] == "BrokenJob"

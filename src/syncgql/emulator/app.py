@@ -119,6 +119,9 @@ class Emulator:
             routes=[
                 Route("/api.rsc", self._handle, methods=_METHODS),
                 Route("/api.rsc/{rest:path}", self._handle, methods=_METHODS),
+                # Mounted by a host app at /api.rsc (Mount strips the prefix from the route
+                # path; raw_path still carries it, which is what _serve parses).
+                Route("/{rest:path}", self._handle, methods=_METHODS),
             ],
             lifespan=self._lifespan,
         )

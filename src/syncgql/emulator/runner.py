@@ -5,6 +5,8 @@ running transformation SQL) happens in a worker thread through :func:`asyncio.to
 HTTP side stays responsive while data moves. Progress lives in memory (:class:`RunState`, read by
 ``getJobStatus``) and is persisted when each task ends: a history row, per-task rows and the log.
 Cancellation is cooperative: a flag checked after every batch.
+
+(About 430 lines: the run state machine, its persistence and cancellation read best together.)
 """
 
 from __future__ import annotations
