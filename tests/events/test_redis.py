@@ -260,3 +260,21 @@ async def test_redis_killed_mid_subscription_and_restarted(
             async with other.broadcaster.subscribe("ping", mode="queue", maxsize=5) as ping:
                 await holder.broadcaster.publish("ping", b"back")
                 assert await asyncio.wait_for(anext(ping), 3) == b"back"
+
+
+async def test_a_new_holder_stores_the_whole_state(
+    redis_server: RedisServer, upstream: FakeUpstream
+) -> None:
+    upstream.set("J", "SUCCESS")
+    upstream.set("K", "SUCCESS")
+    async with two_replicas(redis_server, upstream) as (leader, follower):
+        # the follower draws from the snapshots the holder stored
+        await eventually(lambda: {s.job_name for s in follower.watcher.snapshots()} == {"J", "K"})
+        redis = follower.broadcaster.redis
+        key = follower.broadcaster._prefix + "snapshots"
+        await redis.delete(key)  # as if Redis had lost them
+        await leader.stop()  # graceful: releases, so the takeover is quick
+        await eventually(lambda: follower.watcher.polls_total >= 1, within=2 * TTL)
+        await eventually(lambda: follower.watcher.polls_total >= 2)
+        assert sorted(await redis.hkeys(key)) == [b"J", b"K"]  # rewritten in full, not a diff
+        assert follower.watcher.current_event("J").sequence >= 1  # type: ignore[union-attr]

@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import logging
 import time
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -98,8 +99,17 @@ class ClusterState(Protocol):
         """Interest over all replicas (this process's alone when Redis is down)."""
         ...
 
-    async def store(self, events: Sequence[JobStatusEvent], removed: Sequence[str] = ()) -> None:
-        """Record the latest event of each job (and forget deleted jobs)."""
+    async def store(
+        self,
+        events: Sequence[JobStatusEvent],
+        removed: Sequence[str] = (),
+        *,
+        replace_all: bool = False,
+    ) -> bool:
+        """Record the latest event of each job and forget deleted jobs; False if it failed.
+
+        With ``replace_all``, ``events`` is the whole state and replaces what was stored.
+        """
         ...
 
     async def load_if_changed(self) -> list[JobStatusEvent] | None:
@@ -141,8 +151,15 @@ class LocalClusterState:
         """The local interest."""
         return self.local_interest()
 
-    async def store(self, events: Sequence[JobStatusEvent], removed: Sequence[str] = ()) -> None:
+    async def store(
+        self,
+        events: Sequence[JobStatusEvent],
+        removed: Sequence[str] = (),
+        *,
+        replace_all: bool = False,
+    ) -> bool:
         """Nothing to store: the watcher's own cache is the only copy."""
+        return True
 
     async def load_if_changed(self) -> list[JobStatusEvent] | None:
         """Never anything: there is no other poller."""
@@ -221,12 +238,23 @@ class RedisClusterState(LocalClusterState):
                 pairs.append((parts[1], parts[2]))
         return local.union(Interest.from_pairs(pairs))
 
-    async def store(self, events: Sequence[JobStatusEvent], removed: Sequence[str] = ()) -> None:
-        """Write the events to the snapshot hash and bump its version."""
-        if not events and not removed:
-            return
+    async def store(
+        self,
+        events: Sequence[JobStatusEvent],
+        removed: Sequence[str] = (),
+        *,
+        replace_all: bool = False,
+    ) -> bool:
+        """Write events to the snapshot hash (all of it with ``replace_all``); False on error."""
+        if not events and not removed and not replace_all:
+            return True
+        # A fresh random version, not a counter: a restarted Redis must not reissue one a
+        # follower already saw.
+        version = uuid.uuid4().hex.encode()
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
+                if replace_all:
+                    pipe.delete(self._snapshots_key)
                 if events:
                     pipe.hset(
                         self._snapshots_key,
@@ -234,12 +262,14 @@ class RedisClusterState(LocalClusterState):
                     )
                 if removed:
                     pipe.hdel(self._snapshots_key, *removed)
-                pipe.incr(self._version_key)
-                results = await pipe.execute()
-            # Our own write must not make us re-read the hash as a follower later.
-            self._version = str(results[-1]).encode()
+                pipe.set(self._version_key, version)
+                await pipe.execute()
         except REDIS_ERRORS as exc:
             logger.debug("snapshot store failed: %s", type(exc).__name__)
+            return False
+        # Our own write must not make us re-read the hash as a follower later.
+        self._version = version
+        return True
 
     async def load_if_changed(self) -> list[JobStatusEvent] | None:
         """Read the snapshot hash when its version moved."""

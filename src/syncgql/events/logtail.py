@@ -80,6 +80,9 @@ class LogTailer:
         is_active: whether a job is queued or running (e.g. from ``StatusWatcher.current``);
             when given, a job's log is polled only while it runs, plus once after it stops.
         max_backoff: the longest wait after failed polls.
+        fetch_timeout: a log fetch taking longer counts as a transient failure.
+        max_jobs: at most this many jobs are tailed per tick (the rest are skipped, logged):
+            interest in made-up job names must not multiply upstream calls.
     """
 
     def __init__(
@@ -93,6 +96,7 @@ class LogTailer:
         is_active: Callable[[str], bool] | None = None,
         max_backoff: float = 30.0,
         fetch_timeout: float = 10.0,
+        max_jobs: int = 100,
     ) -> None:
         self._fetch_log = fetch_log
         self._broadcaster = broadcaster
@@ -102,6 +106,7 @@ class LogTailer:
         self._is_active = is_active
         self._max_backoff = max_backoff
         self._fetch_timeout = fetch_timeout
+        self._max_jobs = max_jobs
         self._rng = random.Random()  # noqa: S311 - jitter, not crypto
         self._tails: dict[str, _Tail] = {}
         self._failures = 0
@@ -224,6 +229,9 @@ class LogTailer:
             self._tails.clear()
             return
         jobs = (await self._cluster.cluster_interest()).log
+        if len(jobs) > self._max_jobs:
+            logger.warning("%d logs followed, tailing the first %d", len(jobs), self._max_jobs)
+            jobs = frozenset(sorted(jobs)[: self._max_jobs])
         for gone in set(self._tails) - jobs:
             del self._tails[gone]
         polled = False

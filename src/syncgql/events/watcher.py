@@ -111,7 +111,10 @@ class StatusWatcher:
         self.upstream_calls_total = 0
         #: Polls that failed.
         self.poll_errors_total = 0
-        lease.add_listener(self._wake.set)
+        # Whether the whole cache must be written to the cluster state (after a lease change,
+        # the stored snapshots may be missing or another holder's).
+        self._store_all = True
+        lease.add_listener(self._on_lease_change)
 
     # ------------------------------------------------------------ public surface
 
@@ -187,6 +190,10 @@ class StatusWatcher:
             await self._broadcaster.publish(CONTROL_TOPIC, b"poke")
 
     # ------------------------------------------------------------ loops
+
+    def _on_lease_change(self) -> None:
+        self._store_all = True
+        self._wake.set()
 
     async def _loop(self) -> None:
         while True:
@@ -297,7 +304,12 @@ class StatusWatcher:
             payload = encode_event(event)
             await self._broadcaster.publish(status_topic(event.job_name), payload)
             await self._broadcaster.publish(STATUS_ALL_TOPIC, payload)
-        await self._cluster.store(changed, removed)
+        if self._store_all:
+            self._store_all = not await self._cluster.store(
+                list(self._events.values()), replace_all=True
+            )
+        else:
+            await self._cluster.store(changed, removed)
 
 
 def _differs(before: JobStatusSnapshot | None, after: JobStatusSnapshot, *, detailed: bool) -> bool:
