@@ -39,7 +39,7 @@ KeyT = TypeVar("KeyT", bound=Hashable)
 ValueT = TypeVar("ValueT")
 
 
-class MappedLoader(DataLoader, Generic[KeyT, ValueT]):  # type: ignore[misc]
+class MappedLoader(DataLoader[KeyT, ValueT | None], Generic[KeyT, ValueT]):
     """A DataLoader whose batch function returns a mapping; absent keys load as ``default``."""
 
     def __init__(
@@ -65,7 +65,7 @@ class MappedLoader(DataLoader, Generic[KeyT, ValueT]):  # type: ignore[misc]
 def _group(rows: Iterable[Any], attribute: str) -> dict[str, list[Any]]:
     grouped: dict[str, list[Any]] = {}
     for row in rows:
-        key = getattr(row, attribute)
+        key: str | None = getattr(row, attribute)
         if key is not None:
             grouped.setdefault(key, []).append(row)
     return grouped
@@ -128,7 +128,7 @@ class Loaders:
         used: dict[str, list[Job]] = {}
         for job in page.items:
             for name in {job.source, job.destination}:
-                if name in connection_names:
+                if name is not None and name in connection_names:
                     used.setdefault(name, []).append(job)
         return used
 
@@ -163,7 +163,11 @@ class Loaders:
             )
         )
         page = await self.client.history.list(ODataQuery(filter=match))
-        return {row.job_name: row for row in page.items if row.job_name in statuses}
+        return {
+            row.job_name: row
+            for row in page.items
+            if row.job_name is not None and row.job_name in statuses
+        }
 
     async def _newest_runs(self, job_names: Sequence[str]) -> dict[str, HistoryRow]:
         # Last resort (no status at all for these jobs): one small read per job.

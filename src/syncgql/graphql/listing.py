@@ -24,8 +24,13 @@ RowT = TypeVar("RowT")
 class OrderInput(Protocol):
     """An ``<Type>Order`` input: a field enum whose values are upstream properties, a direction."""
 
-    field: Enum
-    direction: Enum
+    @property
+    def field(self) -> Enum:
+        """The field to order by; its value is the upstream property."""
+
+    @property
+    def direction(self) -> Enum:
+        """``asc`` or ``desc``."""
 
 
 def compile_order(

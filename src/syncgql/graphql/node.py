@@ -39,4 +39,7 @@ def decode_id(global_id: str) -> tuple[str, str]:
 class Node:
     """Relay's Node interface."""
 
-    id: strawberry.ID = strawberry.field(description="The global id of the object.")
+    @strawberry.field(description="The global id of the object.")
+    def id(self) -> strawberry.ID:
+        """Every implementing type defines its own; reaching this is a programming error."""
+        raise TypeError(f"{type(self).__name__} does not define its global id")

@@ -6,10 +6,13 @@ from enum import Enum
 
 import strawberry
 
-from syncgql.upstream.models import RunStatus as _RunStatus
+from syncgql.upstream.models import RunStatus
 
-RunStatus = strawberry.enum(
-    _RunStatus,
+__all__ = ["JobType", "RunStatus", "TableKind", "TriggerMode", "job_type", "trigger_mode"]
+
+# Registers the upstream enum itself as the GraphQL enum, so model values serialise as they are.
+strawberry.enum(
+    RunStatus,
     name="RunStatus",
     description=(
         "Status of a job or run, normalised from every spelling CData Sync uses "

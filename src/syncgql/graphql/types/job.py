@@ -155,7 +155,8 @@ class Job(Node):
     async def tasks(self, info: Info) -> list[Annotated[Task, strawberry.lazy(_TASK)]]:
         """All jobs' tasks of one query level come from one upstream call."""
         tasks = await _context(info).loaders.tasks_of.get(self.job_name) or []
-        return sorted(tasks, key=lambda t: (t.index is None, t.index or 0))  # type: ignore[return-value]
+        ordered: list[Any] = sorted(tasks, key=lambda t: (t.index is None, t.index or 0))
+        return ordered
 
     @strawberry.field(
         name="status", description="Live status: the current or last run, per task on request."

@@ -102,7 +102,8 @@ class Transformation(Node):
         """Tasks are keyed by the transformation's name upstream; batched."""
         context: Context = info.context
         tasks = await context.loaders.tasks_of.get(self.transformation_name) or []
-        return sorted(tasks, key=lambda t: (t.index is None, t.index or 0))  # type: ignore[return-value]
+        ordered: list[Any] = sorted(tasks, key=lambda t: (t.index is None, t.index or 0))
+        return ordered
 
 
 TRANSFORMATION_WIRE = build_wire_map(
