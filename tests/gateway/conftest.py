@@ -7,10 +7,12 @@ GraphQL operation made.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
 
 import httpx
 import pytest
@@ -18,6 +20,7 @@ from asgi_lifespan import LifespanManager
 
 from syncgql.app import create_app
 from syncgql.config import Settings
+from syncgql.emulator.app import load_credentials
 
 
 @dataclass
@@ -85,3 +88,34 @@ async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
             yield Gateway(http=http, upstream=counter["t"], app=app)
+
+
+def decoded_calls(transport: CountingTransport) -> list[tuple[str, str]]:
+    """The recorded upstream calls with their query strings URL-decoded (for readable asserts)."""
+    return [(method, unquote_plus(url)) for method, url in transport.calls]
+
+
+def query_params(url: str) -> dict[str, str]:
+    """The OData options of one recorded (raw, still encoded) upstream URL."""
+    return dict(parse_qsl(url.partition("?")[2]))
+
+
+@contextlib.asynccontextmanager
+async def open_gateway(data_dir: Path, **settings: Any) -> AsyncIterator[Gateway]:
+    """A gateway with non-default settings (auth mode, service token …) on ``data_dir``."""
+    counter: dict[str, CountingTransport] = {}
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        counter["t"] = CountingTransport(inner)
+        return counter["t"]
+
+    app = create_app(make_settings(data_dir, **settings), wrap_transport=wrap)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            yield Gateway(http=http, upstream=counter["t"], app=app)
+
+
+def emulator_tokens(data_dir: Path) -> dict[str, str]:
+    """User name → auth token of the embedded emulator started on ``data_dir``."""
+    return load_credentials(data_dir / "emulator")
