@@ -174,7 +174,7 @@ async def test_timeout_returns_running(client):
 
 
 async def test_job_status_all_and_execute_query(client):
-    r = await client.post("getJobStatus", json={})
+    r = await client.post("GETJOBSTATUS", json={})
     assert_shape(r.json(), fixture("job_status_all.json"))
     assert {x["Status"] for x in r.json()["value"]} == {"NEVER_RUN"}
     r = await client.post(
@@ -234,3 +234,78 @@ async def test_create_users_all_or_nothing(client):
     r = await client.post("createUsers", json={"User#1": "u3", "User#2": "u1"})
     assert r.json()["error"]["code"] == "ALREADY_EXISTS"
     assert (await client.get("users('u3')")).status_code == 404
+
+
+async def test_csv_and_sqlite_sources(client, emu, tmp_path):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "people.csv").write_text("id,name\n1,Ada\n2,Linus\n", encoding="utf-8")
+    await client.post(
+        "connections",
+        json={"Name": "Files", "ProviderName": "CSV", "ConnectionString": f"URI={folder}"},
+    )
+    await client.post(
+        "jobs",
+        json={
+            "JobName": "FromCsv",
+            "Source": "Files",
+            "Destination": "Warehouse",
+            "Query#1": "REPLICATE [people]",
+        },
+    )
+    r = await client.post("executeJob", json={"JobName": "FromCsv"})
+    assert r.json()["value"][0]["Status"] == "SUCCESS", r.json()
+    # SQLite to SQLite: the warehouse as a source for another database.
+    await client.post(
+        "connections",
+        json={"Name": "Copy", "ProviderName": "SQLite", "ConnectionString": "Database=copy.db"},
+    )
+    await client.post(
+        "jobs",
+        json={
+            "JobName": "Chain",
+            "Source": "Warehouse",
+            "Destination": "Copy",
+            "Query#1": "REPLICATE [people]",
+        },
+    )
+    r = await client.post("executeJob", json={"JobName": "Chain"})
+    assert r.json()["value"][1]["Result"] == "2", r.json()
+    with sqlite3.connect(emu.config.data_dir / "copy.db") as db:
+        assert sorted(x[0] for x in db.execute("SELECT name FROM people")) == ["Ada", "Linus"]
+
+
+async def test_unsupported_provider_fails_the_run(client):
+    await client.post(
+        "connections",
+        json={
+            "Name": "SF",
+            "ProviderName": "CData Salesforce",
+            "ConnectionString": "User=a;Password=secret-pw",
+        },
+    )
+    await client.post(
+        "jobs",
+        json={
+            "JobName": "SFJob",
+            "Source": "SF",
+            "Destination": "Warehouse",
+            "Query#1": "REPLICATE [Account]",
+        },
+    )
+    row = (await client.post("executeJob", json={"JobName": "SFJob"})).json()["value"][0]
+    assert row["Status"] == "FAILED"
+    assert "Salesforce" in row["Detail"]
+    assert "secret-pw" not in row["Detail"]
+
+
+async def test_concurrent_execute_and_legacy_async(client):
+    a, b = await asyncio.gather(
+        client.post("executeJob", json={"JobName": "SlowOrders", "Async": "true"}),
+        client.post("executeJob", json={"JobName": "SlowOrders", "Async": "true"}),
+    )
+    assert sorted([a.status_code, b.status_code]) == [200, 400]
+    ok = a if a.status_code == 200 else b
+    assert ok.json()["value"][0]["Status"] == "RUNNING"
+    await client.post("cancelJob", json={"JobName": "SlowOrders"})
+    assert (await wait_done(client, "SlowOrders"))["Status"] == "CANCELLED"

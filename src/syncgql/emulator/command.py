@@ -92,5 +92,7 @@ def run(args: argparse.Namespace) -> int:
         out.flush()
 
     emulator = Emulator(config, on_started=announce)
-    uvicorn.run(emulator.app, host=host, port=int(args.port), log_level="info")
+    # No uvicorn access log: with --allow-authtoken-in-url it would write tokens from query
+    # strings; every call is in the emulator's own request log (GET requests), token-free.
+    uvicorn.run(emulator.app, host=host, port=int(args.port), log_level="info", access_log=False)
     return 0
