@@ -8,8 +8,6 @@ credentials and falls back to the service credentials otherwise.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 
 from syncgql.config import AuthMode
@@ -24,30 +22,22 @@ def caller_credentials(headers: Mapping[str, str]) -> Credentials | None:
     """Read the caller's Sync credentials from request headers (or a WS init payload).
 
     Raises:
-        MissingCredentialsError: an ``Authorization`` header is present but not valid Basic.
+        MissingCredentialsError: an ``Authorization`` header is present but is not valid
+            Basic; refusing beats silently falling back to the service credentials.
     """
-    token = headers.get("x-cdata-authtoken")
-    if token:
-        return Credentials.token(token)
-    authorization = headers.get("authorization")
-    if not authorization:
-        return None
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() != "basic" or not value:
+    authorization = headers.get("authorization", "").strip()
+    scheme = authorization.partition(" ")[0].lower()
+    if authorization and scheme != "basic" and not headers.get("x-cdata-authtoken"):
         raise MissingCredentialsError(
             "Authorization must be HTTP Basic (user and Sync auth token); "
             "or send the token as x-cdata-authtoken."
         )
     try:
-        user, sep, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise MissingCredentialsError("Authorization: Basic value is not valid base64.") from exc
-    if not sep:
-        raise MissingCredentialsError("Authorization: Basic value must be user:token.")
-    try:
-        return Credentials.basic(user, password)
+        return Credentials.from_headers(headers)
     except ValueError as exc:
-        raise MissingCredentialsError(str(exc)) from exc
+        raise MissingCredentialsError(
+            "Authorization: Basic must carry base64 of user:token."
+        ) from exc
 
 
 def resolve_credentials(
