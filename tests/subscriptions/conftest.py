@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,21 @@ TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
 
 
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Counts the upstream calls one gateway makes, by last path segment (e.g. getJobStatus)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.calls: Counter[str] = Counter()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls[request.url.path.rstrip("/").rsplit("/", 1)[-1]] += 1
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 @dataclass
 class LiveServer:
     """A gateway on 127.0.0.1 and what tests need to talk to it."""
@@ -30,10 +46,16 @@ class LiveServer:
     ws_url: str
     app: Any
     http: httpx.AsyncClient
+    server: uvicorn.Server
+    counters: list[CountingTransport] = field(default_factory=list)
 
     @property
     def runtime(self) -> Any:
         return self.app.app.state.runtime
+
+    def upstream_calls(self, name: str = "getJobStatus") -> int:
+        """Calls of one kind this gateway made upstream so far."""
+        return sum(counter.calls[name] for counter in self.counters)
 
     async def gql(self, query: str, **variables: Any) -> dict[str, Any]:
         response = await self.http.post("/graphql", json={"query": query, "variables": variables})
@@ -41,10 +63,33 @@ class LiveServer:
         assert "errors" not in body, body
         return body["data"]  # type: ignore[no-any-return]
 
+    async def wait_no_subscribers(self, timeout: float = 10) -> None:
+        """Wait until the broadcaster has forgotten every subscriber (or fail)."""
+        async with asyncio.timeout(timeout):
+            while self.runtime.live.subscriber_count():
+                await asyncio.sleep(0.05)
 
-async def serve(settings: Settings) -> AsyncIterator[LiveServer]:
-    """Run the app on a free port in this event loop; stop it (and check it stopped) after."""
-    app = create_app(settings)
+
+async def serve(
+    settings: Settings,
+    *,
+    prepare: Callable[[Any], None] | None = None,
+) -> AsyncIterator[LiveServer]:
+    """Run the app on a free port in this event loop; stop it (and check it stopped) after.
+
+    Every upstream call goes through a :class:`CountingTransport`; ``prepare`` sees the app
+    before its lifespan starts (e.g. to shorten the lease period).
+    """
+    counters: list[CountingTransport] = []
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        counter = CountingTransport(inner)
+        counters.append(counter)
+        return counter
+
+    app = create_app(settings, wrap_transport=wrap)
+    if prepare is not None:
+        prepare(app)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -52,18 +97,22 @@ async def serve(settings: Settings) -> AsyncIterator[LiveServer]:
     config = uvicorn.Config(app, log_level="warning", ws_per_message_deflate=False, lifespan="on")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    async with asyncio.timeout(20):
-        while not server.started:
-            await asyncio.sleep(0.02)
-    base = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        try:
-            yield LiveServer(base, f"ws://127.0.0.1:{port}/graphql", app, http)
-        finally:
-            server.should_exit = True
-            async with asyncio.timeout(20):
-                await task
-            sock.close()
+    try:
+        async with asyncio.timeout(20):
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.02)
+        base = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            yield LiveServer(
+                base, f"ws://127.0.0.1:{port}/graphql", app, http, server, counters
+            )
+    finally:
+        server.should_exit = True
+        async with asyncio.timeout(20):
+            await task
+        sock.close()
 
 
 @pytest.fixture
@@ -71,6 +120,39 @@ async def live(tmp_path: Path) -> AsyncIterator[LiveServer]:
     settings = Settings(data_dir=tmp_path, poll_interval=0.1, idle_poll_interval=0.5)
     async for server in serve(settings):
         yield server
+
+
+async def create_slow_job(
+    server: LiveServer, name: str, *, rows: int = 2000, delay_ms: int = 100, batch: int = 100
+) -> None:
+    """A job on a new Demo connection that pauses ``delay_ms`` after each ``batch`` rows.
+
+    Made through the embedded emulator's own REST API (admin token), not the gateway.
+    """
+    emulator = server.runtime.emulator
+    # In-process, as the gateway reaches it: the app's /api.rsc/ mirror answers GET only.
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emulator.app),
+        base_url="http://emulator.test/api.rsc/",
+        headers={"x-cdata-authtoken": emulator.admin_token},
+    ) as rest:
+        connection = {
+            "Name": f"{name}Source",
+            "ProviderName": "Demo",
+            "ConnectionString": f"Rows={rows};BatchDelayMs={delay_ms}",
+        }
+        response = await rest.post("connections", json=connection)
+        assert response.status_code == 201, response.text
+        job = {
+            "JobName": name,
+            "Source": f"{name}Source",
+            "Destination": "Warehouse",
+            "BatchSize": str(batch),
+            "TableNamePrefix": f"{name.lower()}_",
+            "Query#1": "REPLICATE [orders]",
+        }
+        response = await rest.post("jobs", json=job)
+        assert response.status_code == 201, response.text
 
 
 class WsClient:
@@ -96,13 +178,17 @@ class WsClient:
         await self.ws.send(json.dumps({"id": op_id, "type": kind, "payload": payload}))
         return op_id
 
+    async def stop(self, op_id: str) -> None:
+        """Stop one operation (``complete`` / ``stop``)."""
+        kind = "complete" if self.protocol == TRANSPORT_WS else "stop"
+        await self.ws.send(json.dumps({"id": op_id, "type": kind}))
+
     async def recv(self) -> dict[str, Any]:
         message: dict[str, Any] = json.loads(await self.ws.recv())
         return message
 
-    async def next_data(self, op_id: str) -> dict[str, Any]:
-        """The next result of operation ``op_id`` (skipping pings/keep-alives)."""
-        data_type = "next" if self.protocol == TRANSPORT_WS else "data"
+    async def next_message(self, op_id: str) -> dict[str, Any]:
+        """The next message about operation ``op_id`` (skipping pings/keep-alives)."""
         while True:
             message = await self.recv()
             if message["type"] in {"ping", "ka", "pong"}:
@@ -110,10 +196,33 @@ class WsClient:
                     await self.ws.send(json.dumps({"type": "pong"}))
                 continue
             assert message.get("id") == op_id, message
-            assert message["type"] == data_type, message
-            assert "errors" not in message["payload"], message
-            return message["payload"]["data"]  # type: ignore[no-any-return]
+            return message
+
+    async def next_data(self, op_id: str) -> dict[str, Any]:
+        """The next result of operation ``op_id``; fails on an error or completion."""
+        data_type = "next" if self.protocol == TRANSPORT_WS else "data"
+        message = await self.next_message(op_id)
+        assert message["type"] == data_type, message
+        assert "errors" not in message["payload"], message
+        return message["payload"]["data"]  # type: ignore[no-any-return]
+
+    async def next_error(self, op_id: str) -> list[dict[str, Any]]:
+        """The errors of operation ``op_id``, however the protocol carries them."""
+        message = await self.next_message(op_id)
+        if message["type"] == "error":
+            payload = message["payload"]
+            return payload if isinstance(payload, list) else [payload]
+        # graphql-ws sends resolver errors as a data message with errors (then complete).
+        assert message["type"] in {"next", "data"}, message
+        errors: list[dict[str, Any]] = message["payload"].get("errors") or []
+        assert errors, message
+        return errors
+
+    async def expect_complete(self, op_id: str) -> None:
+        message = await self.next_message(op_id)
+        assert message["type"] == "complete", message
 
 
-async def connect(server: LiveServer, protocol: str = TRANSPORT_WS, **kw: Any) -> Any:
+def connect(server: LiveServer, protocol: str = TRANSPORT_WS, **kw: Any) -> Any:
+    """A WebSocket connection (use with ``async with``) to the gateway."""
     return websockets.connect(server.ws_url, subprotocols=[protocol], **kw)

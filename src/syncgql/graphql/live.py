@@ -83,6 +83,8 @@ class LiveEvents:
     broadcaster: Broadcaster | None = None
     lease: Lease | None = None
     replica_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: The Redis lease period: a dead poller is replaced within two of them.
+    lease_ttl: float = LEASE_TTL_SECONDS
 
     async def start(
         self,
@@ -118,7 +120,7 @@ class LiveEvents:
             lease: Lease = RedisLease(
                 broadcaster.redis,
                 f"syncgql:{namespace}:lease:status",
-                LEASE_TTL_SECONDS,
+                self.lease_ttl,
                 self.replica_id,
             )
             cluster = RedisClusterState(broadcaster.redis, namespace, replica_id=self.replica_id)
