@@ -164,13 +164,15 @@ async def test_poke_on_a_follower_wakes_the_leader(
 ) -> None:
     upstream.set("J", "SUCCESS")
     async with two_replicas(redis_server, upstream, fast=10, slow=10) as (leader, follower):
-        await eventually(lambda: leader.watcher.polls_total >= 1)
+        await eventually(lambda: leader.watcher.current("J") is not None)
+        await asyncio.sleep(0.1)  # let the first poll's publications land
         polls = leader.watcher.polls_total
         async with follower.broadcaster.subscribe(status_topic("J")) as sub:
             upstream.set("J", "RUNNING")
             await follower.watcher.poke("J")
-            event = decode_event(await asyncio.wait_for(anext(sub), 3))
-        assert event.current.status == "RUNNING"
+            async with asyncio.timeout(3):
+                while decode_event(await anext(sub)).current.status != "RUNNING":
+                    pass
         assert leader.watcher.polls_total == polls + 1
         assert follower.upstream.all_calls == 0
 
