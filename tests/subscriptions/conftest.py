@@ -216,6 +216,7 @@ class WsClient:
         assert message["type"] in {"next", "data"}, message
         errors: list[dict[str, Any]] = message["payload"].get("errors") or []
         assert errors, message
+        await self.expect_complete(op_id)
         return errors
 
     async def expect_complete(self, op_id: str) -> None:
