@@ -6,20 +6,20 @@ masked as ``INTERNAL`` at the GraphQL boundary.
 ::
 
     SyncgqlError
-    ├── ConfigError                     misconfiguration found at start; the message says how to fix it
-    └── UpstreamError                   talking to CData Sync failed           (code UPSTREAM_ERROR)
-        ├── UpstreamConnectionError     no answer: refused, reset, DNS       (transient, UPSTREAM_UNAVAILABLE)
-        │   ├── UpstreamTimeoutError    no answer in time                    (transient, UPSTREAM_TIMEOUT)
-        │   └── UpstreamCircuitOpenError breaker open, call not even tried   (UPSTREAM_UNAVAILABLE)
-        ├── UpstreamBadResponseError    answered, but not what Sync answers (UPSTREAM_BAD_RESPONSE)
-        └── UpstreamStatusError         answered with an HTTP error status + OData error body
-            ├── UpstreamBadRequestError     400: the request was wrong      (BAD_USER_INPUT)
-            │   └── UpstreamConflictError   400/409: e.g. job already running (CONFLICT)
-            ├── UpstreamAuthError           401                             (UNAUTHENTICATED)
-            ├── UpstreamForbiddenError      403                             (FORBIDDEN)
-            ├── UpstreamNotFoundError       404                             (NOT_FOUND)
-            ├── UpstreamRateLimitError      429, with retry_after           (transient, RATE_LIMITED)
-            └── UpstreamServerError         5xx                             (transient for reads, UPSTREAM_ERROR)
+    ├── ConfigError                      bad settings, found at start (says how to fix)
+    └── UpstreamError                    talking to CData Sync failed      UPSTREAM_ERROR
+        ├── UpstreamConnectionError      refused, reset, DNS (transient)   UPSTREAM_UNAVAILABLE
+        │   ├── UpstreamTimeoutError     no answer in time (transient)     UPSTREAM_TIMEOUT
+        │   └── UpstreamCircuitOpenError breaker open, call not tried      UPSTREAM_UNAVAILABLE
+        ├── UpstreamBadResponseError     answered, but not like Sync       UPSTREAM_BAD_RESPONSE
+        └── UpstreamStatusError          an HTTP error status (+ OData error body)
+            ├── UpstreamBadRequestError  400: the request was wrong        BAD_USER_INPUT
+            │   └── UpstreamConflictError  400/409: e.g. already running   CONFLICT
+            ├── UpstreamAuthError        401                               UNAUTHENTICATED
+            ├── UpstreamForbiddenError   403                               FORBIDDEN
+            ├── UpstreamNotFoundError    404                               NOT_FOUND
+            ├── UpstreamRateLimitError   429, with retry_after (transient) RATE_LIMITED
+            └── UpstreamServerError      5xx (transient for reads)         UPSTREAM_ERROR
 
 ``is_transient`` lives on the class: it says whether repeating an *idempotent* call may
 succeed. Whether a call is actually retried is decided by the request pipeline, which never
@@ -112,7 +112,7 @@ class UpstreamBadRequestError(UpstreamStatusError):
 
 
 class UpstreamConflictError(UpstreamBadRequestError):
-    """The request conflicts with the upstream's state (job already running, not running, name taken)."""
+    """The request conflicts with the upstream's state (already running, name taken, …)."""
 
     code = "CONFLICT"
 
@@ -151,9 +151,7 @@ class UpstreamRateLimitError(UpstreamStatusError):
         method: str = "",
         path: str = "",
     ) -> None:
-        super().__init__(
-            status, upstream_message, odata_code=odata_code, method=method, path=path
-        )
+        super().__init__(status, upstream_message, odata_code=odata_code, method=method, path=path)
         self.retry_after = retry_after
 
 

@@ -8,8 +8,8 @@ How the documented dashboard query stays at a constant number of upstream calls:
     jobs(first: 100)          -> 1  GET jobs?$top=101&$select=…
       status                  -> 1  POST getJobStatus {}         (all jobs in one answer)
       tasks                   -> 1  GET tasks?$filter=JobName eq … or …
-      source, destination     -> 1  GET connections?$filter=Name eq … or …  (one loader, one batch)
-      lastRun                 -> 1  GET history?$filter=Id eq … or …        (run ids from getJobStatus)
+      source, destination     -> 1  GET connections?$filter=Name eq … or …  (one batch)
+      lastRun                 -> 1  GET history?$filter=Id eq … or …   (ids from getJobStatus)
 
 Keys are deduplicated by aiodataloader and chunked by the client to keep URLs short.
 """

@@ -1,0 +1,1 @@
+"""The GraphQL layer: schema, resolvers, limits, subscriptions."""

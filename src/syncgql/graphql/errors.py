@@ -99,7 +99,7 @@ class ConflictError(UserError):
 
 
 @strawberry.type(description="Your CData Sync role does not allow this operation.")
-class PermissionError(UserError):  # noqa: A001 - the GraphQL type name the API documents
+class PermissionError(UserError):
     """403 from the upstream."""
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Any
 
 import strawberry
 
@@ -30,6 +29,7 @@ from syncgql.upstream.odata import (
     Ne,
     Not,
     Or,
+    Scalar,
     StartsWith,
 )
 
@@ -96,10 +96,11 @@ _OPERATORS: dict[str, type[FilterNode]] = {
 }
 
 
-def _value(value: Any) -> Any:
+def _value(value: object) -> Scalar:
     if isinstance(value, Enum):
-        return value.value
-    return value
+        value = value.value
+    # Inputs are GraphQL scalars (text, numbers, booleans, datetimes): all valid literals.
+    return value  # type: ignore[return-value]
 
 
 def compile_conditions(prop: str, conditions: object) -> list[FilterNode]:

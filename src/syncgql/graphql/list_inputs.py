@@ -10,7 +10,13 @@ from enum import Enum
 
 import strawberry
 
-from syncgql.graphql.filters import BooleanFilter, DateTimeFilter, IntFilter, SortDirection, StringFilter
+from syncgql.graphql.filters import (
+    BooleanFilter,
+    DateTimeFilter,
+    IntFilter,
+    SortDirection,
+    StringFilter,
+)
 from syncgql.graphql.pagination import CursorConnection
 from syncgql.graphql.types.connection import Connection
 from syncgql.graphql.types.job import Job

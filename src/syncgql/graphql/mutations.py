@@ -92,9 +92,7 @@ def _ctx(info: Info) -> Context:
     return context
 
 
-async def _attempt(
-    call: Callable[[], Awaitable[T]], *, entity: str, key: str
-) -> T | _Errors:
+async def _attempt(call: Callable[[], Awaitable[T]], *, entity: str, key: str) -> T | _Errors:
     """Run an upstream write; expected failures become their union member."""
     try:
         return await call()
@@ -117,7 +115,7 @@ class Mutation:
     """Root mutation type."""
 
     @strawberry.mutation(description="Create a job (with its first tasks).")
-    async def create_job(self, info: Info, input: CreateJobInput) -> CreateJobResult:  # noqa: A002
+    async def create_job(self, info: Info, input: CreateJobInput) -> CreateJobResult:
         """``POST jobs``."""
         client = _ctx(info).client
 
@@ -127,9 +125,7 @@ class Mutation:
         return await _attempt(call, entity="Job", key=input.name)
 
     @strawberry.mutation(description="Change a job; fields left out stay as they are.")
-    async def update_job(
-        self, info: Info, name: str, input: UpdateJobInput  # noqa: A002
-    ) -> UpdateJobResult:
+    async def update_job(self, info: Info, name: str, input: UpdateJobInput) -> UpdateJobResult:
         """``PUT jobs('name')``."""
         client = _ctx(info).client
         fields = to_wire(input)
@@ -153,7 +149,7 @@ class Mutation:
         return await _attempt(call, entity="Job", key=name)
 
     @strawberry.mutation(description="Add a task to a job or transformation.")
-    async def create_task(self, info: Info, input: CreateTaskInput) -> CreateTaskResult:  # noqa: A002
+    async def create_task(self, info: Info, input: CreateTaskInput) -> CreateTaskResult:
         """``POST tasks``."""
         if input.query is None and input.table is None:
             return _invalid("A task needs a `query` or a `table`.", "query")
@@ -168,7 +164,7 @@ class Mutation:
         return await _attempt(call, entity="Job", key=input.job_name)
 
     @strawberry.mutation(description="Change a task's query or table.")
-    async def update_task(self, info: Info, input: UpdateTaskInput) -> UpdateTaskResult:  # noqa: A002
+    async def update_task(self, info: Info, input: UpdateTaskInput) -> UpdateTaskResult:
         """``PUT tasks``."""
         if input.query is None and input.table is None:
             return _invalid("Nothing to change: give `query` or `table`.", "query")
@@ -196,7 +192,7 @@ class Mutation:
 
     @strawberry.mutation(description="Create a transformation.")
     async def create_transformation(
-        self, info: Info, input: CreateTransformationInput  # noqa: A002
+        self, info: Info, input: CreateTransformationInput
     ) -> CreateTransformationResult:
         """``POST transformations``."""
         client = _ctx(info).client
@@ -210,7 +206,7 @@ class Mutation:
 
     @strawberry.mutation(description="Change a transformation; fields left out stay.")
     async def update_transformation(
-        self, info: Info, name: str, input: UpdateTransformationInput  # noqa: A002
+        self, info: Info, name: str, input: UpdateTransformationInput
     ) -> UpdateTransformationResult:
         """``PUT transformations('name')``."""
         client = _ctx(info).client
@@ -237,7 +233,7 @@ class Mutation:
 
     @strawberry.mutation(description="Create a connection.")
     async def create_connection(
-        self, info: Info, input: CreateConnectionInput  # noqa: A002
+        self, info: Info, input: CreateConnectionInput
     ) -> CreateConnectionResult:
         """``POST connections``."""
         client = _ctx(info).client
@@ -251,7 +247,7 @@ class Mutation:
 
     @strawberry.mutation(description="Change a connection's string or verbosity.")
     async def update_connection(
-        self, info: Info, name: str, input: UpdateConnectionInput  # noqa: A002
+        self, info: Info, name: str, input: UpdateConnectionInput
     ) -> UpdateConnectionResult:
         """``PUT connections('name')``."""
         client = _ctx(info).client
@@ -346,14 +342,12 @@ class Mutation:
         async def call() -> CancelJobSuccess:
             result = await context.client.cancel_job(name)
             await _poke(context, name)
-            return CancelJobSuccess(
-                job_name=name, status=result.status, detail=result.detail
-            )
+            return CancelJobSuccess(job_name=name, status=result.status, detail=result.detail)
 
         return await _attempt(call, entity="Job", key=name)
 
     @strawberry.mutation(description="Create a user; the payload shows its auth token once.")
-    async def create_user(self, info: Info, input: CreateUserInput) -> CreateUserResult:  # noqa: A002
+    async def create_user(self, info: Info, input: CreateUserInput) -> CreateUserResult:
         """``POST users``."""
         client = _ctx(info).client
 
@@ -364,9 +358,7 @@ class Mutation:
         return await _attempt(call, entity="User", key=input.name)
 
     @strawberry.mutation(description="Create several users in one call.")
-    async def create_users(
-        self, info: Info, inputs: list[CreateUserInput]
-    ) -> CreateUsersResult:
+    async def create_users(self, info: Info, inputs: list[CreateUserInput]) -> CreateUsersResult:
         """``POST createUsers``."""
         if not inputs:
             return _invalid("Give at least one user.", "inputs")
@@ -379,9 +371,7 @@ class Mutation:
         return await _attempt(call, entity="User", key=",".join(i.name for i in inputs))
 
     @strawberry.mutation(description="Change a user's roles, state, password or token expiry.")
-    async def update_user(
-        self, info: Info, name: str, input: UpdateUserInput  # noqa: A002
-    ) -> UpdateUserResult:
+    async def update_user(self, info: Info, name: str, input: UpdateUserInput) -> UpdateUserResult:
         """``PUT users('name')``."""
         client = _ctx(info).client
         fields = user_wire(input)

@@ -38,10 +38,10 @@ from syncgql.graphql.listing import compile_order, read_page
 from syncgql.graphql.node import Node, decode_id
 from syncgql.graphql.types.connection import CONNECTION_WIRE, Connection
 from syncgql.graphql.types.job import JOB_WIRE, Job
-from syncgql.graphql.types.misc import API_REQUEST_WIRE, ApiRequest, Workspace
+from syncgql.graphql.types.misc import API_REQUEST_WIRE, Workspace
 from syncgql.graphql.types.run import JobRun, JobRunConnection, JobRunFilter, JobRunOrder, list_runs
 from syncgql.graphql.types.status import JobStatus
-from syncgql.graphql.types.task import TASK_WIRE, Task
+from syncgql.graphql.types.task import TASK_WIRE
 from syncgql.graphql.types.transformation import TRANSFORMATION_WIRE, Transformation
 from syncgql.graphql.types.user import USER_WIRE, User
 from syncgql.upstream.models import Page
@@ -96,7 +96,7 @@ class Query:
     """Root query type."""
 
     @strawberry.field(description="Fetch any object by its global id.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         """Decode the id and load the object with the caller's own credentials."""
         type_name, key = decode_id(id)
         return await _load_node(_ctx(info), type_name, key)  # type: ignore[return-value]
@@ -118,7 +118,7 @@ class Query:
         info: Info,
         first: int | None = 50,
         after: str | None = None,
-        filter: JobFilter | None = None,  # noqa: A002
+        filter: JobFilter | None = None,
         order_by: list[JobOrder] | None = None,
     ) -> JobConnection:
         """One ``GET jobs`` with ``$select/$filter/$orderby/$top/$skip`` pushed down."""
@@ -145,7 +145,7 @@ class Query:
         info: Info,
         first: int | None = 50,
         after: str | None = None,
-        filter: TaskFilter | None = None,  # noqa: A002
+        filter: TaskFilter | None = None,
         order_by: list[TaskOrder] | None = None,
     ) -> TaskConnection:
         """One ``GET tasks``."""
@@ -167,7 +167,7 @@ class Query:
         info: Info,
         first: int | None = 50,
         after: str | None = None,
-        filter: TransformationFilter | None = None,  # noqa: A002
+        filter: TransformationFilter | None = None,
         order_by: list[TransformationOrder] | None = None,
     ) -> TransformationConnection:
         """One ``GET transformations``."""
@@ -194,7 +194,7 @@ class Query:
         info: Info,
         first: int | None = 50,
         after: str | None = None,
-        filter: ConnectionFilter | None = None,  # noqa: A002
+        filter: ConnectionFilter | None = None,
         order_by: list[ConnectionOrder] | None = None,
     ) -> ConnectionConnection:
         """One ``GET connections``."""
@@ -221,7 +221,7 @@ class Query:
         info: Info,
         first: int | None = 50,
         after: str | None = None,
-        filter: UserFilter | None = None,  # noqa: A002
+        filter: UserFilter | None = None,
     ) -> UserConnection:
         """One ``GET users``."""
         edges, page_info, total = await read_page(
@@ -247,14 +247,14 @@ class Query:
         info: Info,
         first: int | None = 50,
         after: str | None = None,
-        filter: JobRunFilter | None = None,  # noqa: A002
+        filter: JobRunFilter | None = None,
         order_by: list[JobRunOrder] | None = None,
     ) -> JobRunConnection:
         """One ``GET history``."""
         return await list_runs(info, first=first, after=after, filter=filter, order_by=order_by)
 
     @strawberry.field(description="One run by its history id; null when there is none.")
-    async def job_run(self, info: Info, id: strawberry.ID) -> JobRun | None:  # noqa: A002
+    async def job_run(self, info: Info, id: strawberry.ID) -> JobRun | None:
         """Accepts the run's `runId` or its global `id`."""
         key = str(id)
         if not key.isdigit():
@@ -281,7 +281,7 @@ class Query:
         info: Info,
         first: int | None = 50,
         after: str | None = None,
-        filter: ApiRequestFilter | None = None,  # noqa: A002
+        filter: ApiRequestFilter | None = None,
     ) -> ApiRequestConnection:
         """One ``GET requests``."""
         edges, page_info, total = await read_page(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -146,7 +146,7 @@ class Connection(Node):
     can_remove: bool | None = strawberry.field(description="The caller may delete it.")
 
     @classmethod
-    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+    def is_type_of(cls, obj: object, _info: object) -> bool:
         """Upstream ``Connection`` models are this type's root values."""
         return isinstance(obj, models.Connection | cls)
 
@@ -183,9 +183,7 @@ class Connection(Node):
         return await context.loaders.jobs_using.get(self.name) or []  # type: ignore[return-value]
 
     @strawberry.field(description="Tables (and views) the connection offers.")
-    async def tables(
-        self, info: Info, kind: TableKind = TableKind.ALL
-    ) -> list[ConnectionTable]:
+    async def tables(self, info: Info, kind: TableKind = TableKind.ALL) -> list[ConnectionTable]:
         """``getConnectionTables``."""
         context: Context = info.context
         rows = await context.client.get_connection_tables(self.name, table_or_view=kind.value)

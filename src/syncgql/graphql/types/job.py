@@ -15,7 +15,13 @@ from syncgql.upstream import models
 if TYPE_CHECKING:
     from syncgql.graphql.context import Context
     from syncgql.graphql.types.connection import Connection
-    from syncgql.graphql.types.run import JobLog, JobRun, JobRunConnection, JobRunFilter, JobRunOrder
+    from syncgql.graphql.types.run import (
+        JobLog,
+        JobRun,
+        JobRunConnection,
+        JobRunFilter,
+        JobRunOrder,
+    )
     from syncgql.graphql.types.status import JobStatus
     from syncgql.graphql.types.task import Task
     from syncgql.graphql.types.transformation import Transformation
@@ -73,7 +79,9 @@ class Job(Node):
     truncate_table_data: bool | None = strawberry.field(
         description="Delete all destination rows before each run."
     )
-    drop_table: bool | None = strawberry.field(description="Drop destination tables before each run.")
+    drop_table: bool | None = strawberry.field(
+        description="Drop destination tables before each run."
+    )
     batch_size: int | None = strawberry.field(description="Rows per batch.")
     command_timeout: int | None = strawberry.field(description="Query timeout in seconds.")
     notify_windows_event: bool | None = strawberry.field(
@@ -117,7 +125,7 @@ class Job(Node):
     can_execute: bool | None = strawberry.field(description="The caller may run this job.")
 
     @classmethod
-    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+    def is_type_of(cls, obj: object, _info: object) -> bool:
         """Upstream ``Job`` models are this type's root values."""
         return isinstance(obj, models.Job | cls)
 
@@ -161,7 +169,9 @@ class Job(Node):
     @strawberry.field(
         name="status", description="Live status: the current or last run, per task on request."
     )
-    async def live_status(self, info: Info) -> Annotated[JobStatus, strawberry.lazy(_STATUS)] | None:
+    async def live_status(
+        self, info: Info
+    ) -> Annotated[JobStatus, strawberry.lazy(_STATUS)] | None:
         """One ``getJobStatus`` call answers for every job of the query."""
         return await _context(info).loaders.status.get(self.job_name)  # type: ignore[return-value]
 
@@ -176,7 +186,7 @@ class Job(Node):
         info: Info,
         first: int | None = 20,
         after: str | None = None,
-        filter: Annotated[JobRunFilter, strawberry.lazy(_RUN)] | None = None,  # noqa: A002
+        filter: Annotated[JobRunFilter, strawberry.lazy(_RUN)] | None = None,
         order_by: list[Annotated[JobRunOrder, strawberry.lazy(_RUN)]] | None = None,
     ) -> Annotated[JobRunConnection, strawberry.lazy(_RUN)]:
         """History rows of this job (one upstream call per job: arguments may differ)."""

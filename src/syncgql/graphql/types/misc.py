@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
@@ -20,7 +19,7 @@ class Workspace(Node):
     name: str | None = strawberry.field(description="Workspace name.")
 
     @classmethod
-    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+    def is_type_of(cls, obj: object, _info: object) -> bool:
         """Upstream ``Workspace`` models are this type's root values."""
         return isinstance(obj, models.Workspace | cls)
 
@@ -52,7 +51,7 @@ class ApiRequest(Node):
     error: str | None = strawberry.field(description="Error message, if any.")
 
     @classmethod
-    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+    def is_type_of(cls, obj: object, _info: object) -> bool:
         """Upstream ``ApiRequest`` models are this type's root values."""
         return isinstance(obj, models.ApiRequest | cls)
 

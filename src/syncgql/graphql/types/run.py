@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import strawberry
 from strawberry.types import Info
@@ -32,9 +32,14 @@ if TYPE_CHECKING:
 _JOB = "syncgql.graphql.types.job"
 
 
-def natural_id(root: Any) -> str:
+class _HasId(Protocol):
+    id: str | None
+
+
+def natural_id(root: object) -> str:
     """The upstream ``Id`` of a root model (history rows, requests, workspaces)."""
-    return str(root.id)
+    model: _HasId = root  # type: ignore[assignment]
+    return str(model.id)
 
 
 @strawberry.type(description="The log of one run.")
@@ -71,7 +76,7 @@ class JobRun(Node):
     instance_id: str | None = strawberry.field(description="Server instance that ran it.")
 
     @classmethod
-    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+    def is_type_of(cls, obj: object, _info: object) -> bool:
         """Upstream ``HistoryRow`` models are this type's root values."""
         return isinstance(obj, models.HistoryRow | cls)
 
@@ -177,7 +182,7 @@ async def list_runs(
     *,
     first: int | None,
     after: str | None,
-    filter: JobRunFilter | None,  # noqa: A002
+    filter: JobRunFilter | None,
     order_by: list[JobRunOrder] | None,
     job_name: str | None = None,
 ) -> JobRunConnection:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -33,7 +33,7 @@ class Task(Node):
     row_version: str | None = strawberry.field(description="Version of the task row.")
 
     @classmethod
-    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+    def is_type_of(cls, obj: object, _info: object) -> bool:
         """Upstream ``Task`` models are this type's root values."""
         return isinstance(obj, models.Task | cls)
 

@@ -38,9 +38,7 @@ class Transformation(Node):
     trigger_after_job: str | None = strawberry.field(
         name="triggerAfterJobName", description="Job after which it runs (AfterJob mode)."
     )
-    trigger_after_job_id: strawberry.ID | None = strawberry.field(
-        description="Id of that job."
-    )
+    trigger_after_job_id: strawberry.ID | None = strawberry.field(description="Id of that job.")
     trigger_tasks: str | None = strawberry.field(
         description="Task ids of the job that trigger it, comma separated (empty: any)."
     )
@@ -65,7 +63,7 @@ class Transformation(Node):
     can_execute: bool | None = strawberry.field(description="The caller may run it.")
 
     @classmethod
-    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+    def is_type_of(cls, obj: object, _info: object) -> bool:
         """Upstream ``Transformation`` models are this type's root values."""
         return isinstance(obj, models.Transformation | cls)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
 from syncgql.graphql.node import Node, encode_id
@@ -27,7 +25,7 @@ class User(Node):
     license_message: str | None = strawberry.field(description="Licence message.")
 
     @classmethod
-    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+    def is_type_of(cls, obj: object, _info: object) -> bool:
         """Upstream ``User`` models are this type's root values."""
         return isinstance(obj, models.User | cls)
 
