@@ -197,21 +197,30 @@ class StatusWatcher:
 
     async def _loop(self) -> None:
         while True:
-            self._wake.clear()
-            interest = await self._cluster.cluster_interest()
-            wait = self._backoff if self._failures else self._interval(interest)
-            delay = self._last_tick + wait - self._clock()
-            # Taking the lease over (or losing Redis) polls at once, whatever the interval.
-            role_changed = self.polling != self._was_polling
-            if self._poke or delay <= 0 or role_changed:
-                self._poke = False
-                self._was_polling = self.polling
-                self._last_tick = self._clock()
-                await self._tick(interest)
-                continue
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(delay):
-                    await self._wake.wait()
+            try:
+                await self._step()
+            except Exception:
+                # A bug must not stop status updates for every subscriber: log, pause, go on.
+                logger.exception("status watcher step failed")
+                await asyncio.sleep(self._fast)
+
+    async def _step(self) -> None:
+        """Wait until the next poll is due (or a wake-up), or poll if it is due now."""
+        self._wake.clear()
+        interest = await self._cluster.cluster_interest()
+        wait = self._backoff if self._failures else self._interval(interest)
+        delay = self._last_tick + wait - self._clock()
+        # Taking the lease over (or losing Redis) polls at once, whatever the interval.
+        role_changed = self.polling != self._was_polling
+        if self._poke or delay <= 0 or role_changed:
+            self._poke = False
+            self._was_polling = self.polling
+            self._last_tick = self._clock()
+            await self._tick(interest)
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await self._wake.wait()
 
     async def _listen(self) -> None:
         while True:
