@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from syncgql.events import (
+    LogTailer,
     QueryProgress,
     RedisBroadcaster,
     RedisClusterState,
@@ -34,8 +35,10 @@ class Replica:
     broadcaster: RedisBroadcaster
     lease: RedisLease
     watcher: StatusWatcher
+    tailer: LogTailer
 
     async def stop(self, *, release: bool = True) -> None:
+        await self.tailer.stop()
         await self.watcher.stop(release_lease=release)
         await self.broadcaster.close()
 
@@ -43,7 +46,7 @@ class Replica:
 def replica_upstream(shared: FakeUpstream) -> FakeUpstream:
     """Its own call counters, the same jobs as every other replica's upstream."""
     up = FakeUpstream()
-    up.jobs, up.queries = shared.jobs, shared.queries
+    up.jobs, up.queries, up.logs = shared.jobs, shared.queries, shared.logs
     return up
 
 
@@ -67,8 +70,10 @@ async def start_replica(
         max_backoff=0.3,
         cluster=cluster,
     )
+    tailer = LogTailer(up.fetch_log, broadcaster, lease, fast, cluster=cluster)
     await watcher.start()
-    return Replica(up, broadcaster, lease, watcher)
+    await tailer.start()
+    return Replica(up, broadcaster, lease, watcher, tailer)
 
 
 @contextlib.asynccontextmanager
@@ -280,3 +285,25 @@ async def test_a_new_holder_stores_the_whole_state(
         await eventually(lambda: follower.watcher.polls_total >= 2)
         assert sorted(await redis.hkeys(key)) == [b"J", b"K"]  # rewritten in full, not a diff
         assert follower.watcher.current_event("J").sequence >= 1  # type: ignore[union-attr]
+
+
+async def test_log_followed_on_follower_is_tailed_by_the_holder(
+    redis_server: RedisServer, upstream: FakeUpstream
+) -> None:
+    upstream.logs["J"] = ("5", "a\nb\n")
+    async with two_replicas(redis_server, upstream) as (leader, follower):
+        async with follower.tailer.follow("J", after="5:1") as chunks:
+            first = await asyncio.wait_for(anext(chunks), 3)
+            assert first.lines == ("b",)
+            upstream.logs["J"] = ("5", "a\nb\nc\nd\n")
+            got: list[str] = []
+            async with asyncio.timeout(3):
+                async for chunk in chunks:
+                    got.extend(chunk.lines)
+                    if chunk.cursor == "5:4":
+                        break
+        assert got == ["c", "d"]
+        assert leader.tailer.polls_total >= 1
+        assert follower.tailer.polls_total == 0
+        # the follower fetched its backlog once; every tick's fetch came from the holder
+        assert follower.upstream.log_calls["J"] == 1
