@@ -29,13 +29,26 @@ class CountingTransport(httpx.AsyncBaseTransport):
 
     inner: httpx.AsyncBaseTransport
     calls: list[tuple[str, str]] = field(default_factory=list)
+    request_ids: list[str | None] = field(default_factory=list)
+    """``X-Request-ID`` of each call (parallel to ``calls``): tells one GraphQL request's calls
+    from background traffic such as the status watcher's polls."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.calls.append((request.method, request.url.path + "?" + request.url.query.decode()))
+        self.request_ids.append(request.headers.get("x-request-id"))
         return await self.inner.handle_async_request(request)
 
     def reset(self) -> None:
         self.calls.clear()
+        self.request_ids.clear()
+
+    def calls_of(self, request_id: str) -> list[tuple[str, str]]:
+        """The calls made on behalf of the GraphQL request sent with ``x-request-id``."""
+        return [
+            call
+            for call, rid in zip(self.calls, self.request_ids, strict=True)
+            if rid == request_id
+        ]
 
 
 @dataclass
