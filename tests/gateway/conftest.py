@@ -8,6 +8,7 @@ GraphQL operation made.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,18 @@ class Gateway:
         body = await self.gql(query, variables, **kw)
         assert "errors" not in body, body["errors"]
         return body["data"]
+
+    async def traced(
+        self, query: str, variables: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """POST an operation; returns the body and the upstream calls made for it (decoded).
+
+        Calls are matched by ``X-Request-ID``, so background polls never count.
+        """
+        request_id = uuid.uuid4().hex
+        body = await self.gql(query, variables, headers={"x-request-id": request_id})
+        calls = [(m, unquote_plus(u)) for m, u in self.upstream.calls_of(request_id)]
+        return body, calls
 
     @property
     def emulator(self) -> Any:

@@ -7,13 +7,11 @@ request-scoped DataLoaders and fetched in one (or a few chunked) OData calls.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
-from urllib.parse import unquote_plus
 
 import pytest
 
-from tests.gateway.conftest import Gateway, decoded_calls
+from tests.gateway.conftest import Gateway
 
 DASHBOARD = """{ jobs(first: 100) { edges { node {
   name status { status } tasks { query } source { name providerName } destination { name }
@@ -35,13 +33,12 @@ async def create_job(gateway: Gateway, name: str, source: str, queries: list[str
 async def dashboard(gateway: Gateway) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     """Run the dashboard query; returns its jobs and the upstream calls made for it.
 
-    Calls are told apart by ``X-Request-ID``: the status watcher polls ``getJobStatus`` in the
-    background after a run, and those polls are not this query's cost.
+    Only this request's calls count (``traced`` matches ``X-Request-ID``): the status watcher
+    polls ``getJobStatus`` in the background after a run, and that is not this query's cost.
     """
-    request_id = uuid.uuid4().hex
-    data = await gateway.data(DASHBOARD, headers={"x-request-id": request_id})
-    calls = [(m, unquote_plus(u)) for m, u in gateway.upstream.calls_of(request_id)]
-    return [edge["node"] for edge in data["jobs"]["edges"]], calls
+    body, calls = await gateway.traced(DASHBOARD)
+    assert "errors" not in body, body["errors"]
+    return [edge["node"] for edge in body["data"]["jobs"]["edges"]], calls
 
 
 def endpoints(calls: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -53,6 +50,8 @@ async def test_dashboard_calls_are_constant_in_the_number_of_jobs(gateway: Gatew
     await gateway.data('mutation { executeJob(name: "BrokenJob", wait: true) { __typename } }')
     few, few_calls = await dashboard(gateway)
     assert len(few) == 4
+    # jobs, getJobStatus, tasks, connections, history: each once (and counted at all).
+    assert len(few_calls) == 5, few_calls
     assert len(few_calls) <= MAX_CALLS, few_calls
 
     # 30 more jobs over several connections, a few of them run.
@@ -109,10 +108,11 @@ async def test_dashboard_calls_are_constant_in_the_number_of_jobs(gateway: Gatew
 
 async def test_repeated_keys_are_fetched_once(gateway: Gateway) -> None:
     # Every seeded job has Warehouse as destination: one connection read serves them all.
-    gateway.upstream.reset()
-    data = await gateway.data("{ jobs { nodes { destination { name } source { name } } } }")
-    assert len(data["jobs"]["nodes"]) == 4
-    connection_calls = [u for _, u in decoded_calls(gateway.upstream) if "/connections" in u]
+    body, calls = await gateway.traced(
+        "{ jobs { nodes { destination { name } source { name } } } }"
+    )
+    assert len(body["data"]["jobs"]["nodes"]) == 4
+    connection_calls = [u for _, u in calls if "/connections" in u]
     assert len(connection_calls) == 1
     assert connection_calls[0].count("'Warehouse'") == 1
 

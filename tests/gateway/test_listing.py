@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.gateway.conftest import Gateway, decoded_calls, query_params
+from tests.gateway.conftest import Gateway, query_params
 
 SEED_JOBS = ["BrokenJob", "DemoToWarehouse", "NightlyOrders", "SlowOrders"]
 TRICKY_NAMES = ["it's", "100%", "R&D", "a/b", "Zürich ✓", "under_score"]
@@ -155,10 +155,9 @@ async def test_filters_of_other_lists(gateway: Gateway) -> None:
 
 
 async def test_empty_in_is_bad_user_input_without_upstream_call(gateway: Gateway) -> None:
-    gateway.upstream.reset()
-    body = await gateway.gql("{ jobs(filter: {name: {in: []}}) { nodes { name } } }")
+    body, calls = await gateway.traced("{ jobs(filter: {name: {in: []}}) { nodes { name } } }")
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    assert gateway.upstream.calls == []
+    assert calls == []
 
 
 # --- ordering ------------------------------------------------------------------------------
@@ -347,20 +346,18 @@ async def test_first_zero_and_empty_result(gateway: Gateway) -> None:
     ],
 )
 async def test_bad_cursor(gateway: Gateway, cursor: str) -> None:
-    gateway.upstream.reset()
-    body = await gateway.gql(PAGE, {"first": 2, "after": cursor})
+    body, calls = await gateway.traced(PAGE, {"first": 2, "after": cursor})
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert body["errors"][0]["path"] == ["jobs"]
     assert "Traceback" not in body["errors"][0]["message"]
-    assert gateway.upstream.calls == []
+    assert calls == []
 
 
 async def test_negative_first_is_bad_user_input(gateway: Gateway) -> None:
-    gateway.upstream.reset()
-    body = await gateway.gql(PAGE, {"first": -1})
+    body, calls = await gateway.traced(PAGE, {"first": -1})
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    assert gateway.upstream.calls == []
+    assert calls == []
 
 
 async def test_nested_runs_pagination(gateway: Gateway) -> None:
@@ -392,10 +389,10 @@ async def test_nested_runs_pagination(gateway: Gateway) -> None:
 
 async def test_count_only_when_total_count_selected(gateway: Gateway) -> None:
     for selection in ("totalCount nodes { name }", "nodes { name }"):
-        gateway.upstream.reset()
-        await gateway.data(f"{{ jobs(first: 2) {{ {selection} }} }}")
-        assert len(gateway.upstream.calls) == 1
-        params = query_params(gateway.upstream.calls[0][1])
+        body, calls = await gateway.traced(f"{{ jobs(first: 2) {{ {selection} }} }}")
+        assert "errors" not in body
+        assert len(calls) == 1
+        params = query_params(calls[0][1])
         assert ("$count" in params) is selection.startswith("totalCount")
         assert params["$top"] == "3"
         assert "$skip" not in params
@@ -430,9 +427,9 @@ async def test_count_only_when_total_count_selected(gateway: Gateway) -> None:
     ],
 )
 async def test_select_pushdown(gateway: Gateway, query: str, path: str, expected: set[str]) -> None:
-    gateway.upstream.reset()
-    await gateway.data(query)
-    calls = [url for _, url in gateway.upstream.calls if url.startswith("/api.rsc" + path + "?")]
+    body, traced = await gateway.traced(query)
+    assert "errors" not in body
+    calls = [url for _, url in traced if url.startswith("/api.rsc" + path + "?")]
     assert len(calls) == 1
     selected = set(query_params(calls[0])["$select"].split(","))
     assert expected <= selected
@@ -441,19 +438,20 @@ async def test_select_pushdown(gateway: Gateway, query: str, path: str, expected
 
 
 async def test_filter_order_and_paging_are_pushed_down(gateway: Gateway) -> None:
-    gateway.upstream.reset()
-    first = await gateway.data(
+    body, calls = await gateway.traced(
         """{ jobs(first: 1, filter: {name: {contains: "Orders"}},
                  orderBy: [{field: NAME, direction: DESC}]) { pageInfo { endCursor }
              nodes { name } } }"""
     )
+    first = body["data"]
     assert first["jobs"]["nodes"] == [{"name": "SlowOrders"}]
-    await gateway.data(
+    body, more = await gateway.traced(
         """query($a: String) { jobs(first: 1, after: $a, filter: {name: {contains: "Orders"}},
              orderBy: [{field: NAME, direction: DESC}]) { nodes { name } } }""",
         {"a": first["jobs"]["pageInfo"]["endCursor"]},
     )
-    calls = decoded_calls(gateway.upstream)
+    assert body["data"]["jobs"]["nodes"] == [{"name": "NightlyOrders"}]
+    calls += more
     assert len(calls) == 2
     assert "contains(JobName,'Orders')" in calls[0][1]
     assert "$orderby=JobName desc" in calls[0][1]

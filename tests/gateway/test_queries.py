@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.gateway.conftest import Gateway, decoded_calls
+from tests.gateway.conftest import Gateway
 
 SEED_JOBS = ["BrokenJob", "DemoToWarehouse", "NightlyOrders", "SlowOrders"]
 
@@ -344,16 +344,15 @@ async def test_node_of_deleted_object_is_null(gateway: Gateway) -> None:
 
 
 async def test_invalid_global_id_is_bad_user_input(gateway: Gateway) -> None:
-    gateway.upstream.reset()
-    body = await gateway.gql('{ node(id: "not-an-id") { id } }')
+    body, calls = await gateway.traced('{ node(id: "not-an-id") { id } }')
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    assert gateway.upstream.calls == []
+    assert calls == []
 
 
 async def test_single_reads_use_one_call_each(gateway: Gateway) -> None:
-    gateway.upstream.reset()
-    await gateway.data('{ job(name: "DemoToWarehouse") { name batchSize } }')
-    assert len(gateway.upstream.calls) == 1
-    method, url = decoded_calls(gateway.upstream)[0]
+    body, calls = await gateway.traced('{ job(name: "DemoToWarehouse") { name batchSize } }')
+    assert body["data"]["job"] == {"name": "DemoToWarehouse", "batchSize": 1000}
+    assert len(calls) == 1
+    method, url = calls[0]
     assert method == "GET"
     assert "JobName eq 'DemoToWarehouse'" in url
