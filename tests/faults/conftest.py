@@ -1,0 +1,145 @@
+"""Real sockets on 127.0.0.1: emulator ← fault proxy ← gateway ← test client.
+
+``stack`` starts a fresh emulator (its own data dir), the :class:`FaultUpstream` in front of it
+and returns a factory that starts the gateway (``create_app``) pointed at the proxy, with the
+settings a test wants (small timeouts, production profile, canary tokens …).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from syncgql.app import create_app
+from syncgql.config import Secret, Settings
+from syncgql.emulator import Emulator, EmulatorConfig
+from tests.faults.upstream import FaultUpstream
+
+GatewayFactory = Callable[..., contextlib.AbstractAsyncContextManager["Gateway"]]
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Any, *, sock: socket.socket | None = None) -> AsyncIterator[str]:
+    """Serve an ASGI app with uvicorn on a free 127.0.0.1 port; yields ``http://127.0.0.1:P``."""
+    if sock is None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="on",
+        ws_per_message_deflate=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with asyncio.timeout(20):
+            while not server.started:
+                if task.done():
+                    task.result()
+                    raise RuntimeError("uvicorn stopped before it started")
+                await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        async with asyncio.timeout(20):
+            await task
+        sock.close()
+
+
+@dataclass
+class Gateway:
+    """A running gateway, a client to it and the fault upstream behind it."""
+
+    url: str
+    http: httpx.AsyncClient
+    upstream: FaultUpstream
+    app: Any
+
+    @property
+    def runtime(self) -> Any:
+        return self.app.app.state.runtime
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, **kw: Any
+    ) -> httpx.Response:
+        """POST one GraphQL operation as JSON."""
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, **kw
+        )
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """POST and return the JSON body."""
+        body: dict[str, Any] = (await self.post(query, variables)).json()
+        return body
+
+
+@dataclass
+class Stack:
+    """The emulator and the proxy; ``gateway(**settings)`` starts a gateway in front of them."""
+
+    emulator: Emulator
+    emulator_url: str
+    upstream: FaultUpstream
+    proxy_url: str
+    data_dir: Path
+
+    @contextlib.asynccontextmanager
+    async def gateway(self, *, token: str | None = None, **settings: Any) -> AsyncIterator[Gateway]:
+        """Start the gateway (real socket) against the proxy with these settings."""
+        defaults: dict[str, Any] = {
+            "upstream_url": self.proxy_url + "/api.rsc/",
+            "token": Secret(token or self.emulator.admin_token),
+            "data_dir": self.data_dir / "gateway",
+            "poll_interval": 0.2,
+            "idle_poll_interval": 60.0,
+            "read_timeout": 2.0,
+            "request_timeout": 4.0,
+        }
+        defaults.update(settings)
+        app = create_app(Settings(**defaults).validate())
+        async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+            await self._settle()
+            yield Gateway(url, http, self.upstream, app)
+
+    async def _settle(self) -> None:
+        """Let the status watcher's first poll finish, so it cannot race a test's faults.
+
+        (Its success would reset the breaker's failure count in the middle of a test.)
+        """
+        async with asyncio.timeout(5):
+            await self.upstream.wait_for("POST", "getJobStatus")
+        await asyncio.sleep(0.2)
+        self.upstream.reset()
+
+
+@contextlib.asynccontextmanager
+async def open_stack(tmp_path: Path, *, token: str | None = None) -> AsyncIterator[Stack]:
+    """Emulator on a socket (admin ``token`` if given), the fault proxy on another."""
+    emulator = Emulator(EmulatorConfig(data_dir=tmp_path / "emulator", token=token))
+    async with serve(emulator.app) as emulator_url:
+        upstream = FaultUpstream(target=emulator_url)
+        try:
+            async with serve(upstream.app) as proxy_url:
+                yield Stack(emulator, emulator_url, upstream, proxy_url, tmp_path)
+        finally:
+            await upstream.aclose()
+
+
+@pytest.fixture
+async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    """A fresh emulator and fault proxy, torn down after the test."""
+    async with open_stack(tmp_path) as opened:
+        yield opened
