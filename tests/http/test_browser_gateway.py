@@ -1,0 +1,61 @@
+"""GraphiQL of the real gateway (embedded emulator) in headless Chromium, loopback only."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from syncgql.app import create_app
+from syncgql.config import Settings
+from tests.http.conftest import require_tool, run_node
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def gateway_url(tmp_path: Path) -> Iterator[str]:
+    """The real gateway with its lifespan (emulator, watcher) on a free port, in a thread."""
+    app = create_app(Settings(data_dir=tmp_path))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(
+        target=lambda: asyncio.run(server.serve(sockets=[sock])), name="gateway", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "gateway did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        sock.close()
+    assert not thread.is_alive()
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(600)
+def test_graphiql_runs_the_default_jobs_query_against_the_emulator(
+    gateway_url: str, node_helpers: Path, graphiql_bundle: Path
+) -> None:
+    if not Path(CHROMIUM).exists():
+        require_tool("chromium", "Debian package: apt-get install -y chromium")
+    # The default query lists job names; the seeded emulator has DemoToWarehouse.
+    out = run_node(node_helpers / "browser.mjs", f"{gateway_url}/graphiql", "DemoToWarehouse")
+    assert out["pageErrors"] == [], out
+    assert out["rendered"], out
+    assert "DemoToWarehouse" in out["resultText"].replace("\u00a0", " ")
+    assert out["blocked"] == []
+    assert all(url.startswith((gateway_url, "data:", "blob:")) for url in out["requests"])
