@@ -1,4 +1,4 @@
-"""GraphiQL of the real gateway (embedded emulator) in headless Chromium, loopback only."""
+"""The real gateway (embedded emulator) on a socket: GraphiQL in Chromium, graphql-http audits."""
 
 from __future__ import annotations
 
@@ -59,3 +59,14 @@ def test_graphiql_runs_the_default_jobs_query_against_the_emulator(
     assert "DemoToWarehouse" in out["resultText"].replace("\u00a0", " ")
     assert out["blocked"] == []
     assert all(url.startswith((gateway_url, "data:", "blob:")) for url in out["requests"])
+
+
+@pytest.mark.timeout(300)
+def test_graphql_over_http_audits_pass_on_the_real_gateway(
+    gateway_url: str, node_helpers: Path
+) -> None:
+    """The graphql-http audit suite (MUST, SHOULD and MAY) against syncgql itself."""
+    results = run_node(node_helpers / "audit.mjs", f"{gateway_url}/graphql")
+    assert len(results) > 50
+    failed = [f"{r['id']} {r['name']}: {r['reason']}" for r in results if r["status"] != "ok"]
+    assert failed == [], "\n".join(failed)
