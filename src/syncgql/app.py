@@ -1,9 +1,14 @@
 """``create_app(settings)``: the Starlette application of the gateway.
 
 Routes: ``/graphql`` (HTTP and WebSocket), ``/graphiql`` (offline IDE), ``/healthz``,
-``/readyz`` and, in embedded mode, the emulator's own REST API under ``/api.rsc/`` so users can
-compare the two. Everything with a lifetime (the HTTP pool, the emulator, the status watcher)
-is created in the lifespan, never at import.
+``/readyz``, ``/metrics`` (Prometheus) and, in embedded mode, the emulator's own REST API
+under ``/api.rsc/`` so users can compare the two. Everything with a lifetime (the HTTP pool,
+the emulator, the status watcher, the rate limiter's Redis) is created in the lifespan, never
+at import.
+
+Middleware, outermost first: body size limit, request id (``X-Request-ID``, ``REQUEST_ID``),
+drain tracking (graceful shutdown), CORS, per-caller rate limit. The profile
+(:mod:`syncgql.profile`) decides introspection, suggestions, GraphiQL and GET/CSRF rules.
 """
 
 from __future__ import annotations
@@ -39,12 +44,19 @@ from syncgql.graphql.limits import DocumentCache, OperationLimits, OperationLimi
 from syncgql.graphql.live import LiveEvents
 from syncgql.graphql.schema import build_schema
 from syncgql.loaders import Loaders
+from syncgql.observability.health import ReadinessProbe
+from syncgql.observability.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
+from syncgql.observability.redact import Redactor
+from syncgql.observability.requestid import RequestIdMiddleware
+from syncgql.observability.tracing import TracingExtension, load_tracer, upstream_span_observer
+from syncgql.profile import profile_extensions, profile_warnings, view_options
+from syncgql.ratelimit import RateLimit, RateLimiter, RateLimitMiddleware
+from syncgql.shutdown import Drain, DrainMiddleware
 from syncgql.upstream.auth import Credentials
-from syncgql.upstream.breaker import BreakerState
 from syncgql.upstream.client import SyncClient
 from syncgql.upstream.http import REQUEST_ID
 from syncgql.upstream.odata import ODataQuery
-from syncgql.upstream.options import ClientOptions, Timeouts
+from syncgql.upstream.options import CallObserver, ClientOptions, Timeouts
 
 logger = logging.getLogger("syncgql")
 
@@ -61,6 +73,11 @@ class Runtime:
     service_credentials: Credentials | None = None
     emulator: Any = None
     live: LiveEvents = field(default_factory=LiveEvents)
+    metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
+    drain: Drain = field(default_factory=Drain)
+    redactor: Redactor = field(default_factory=Redactor)
+    limiter: RateLimiter | None = None
+    readiness: ReadinessProbe = field(default_factory=ReadinessProbe)
 
     def require_client(self) -> SyncClient:
         """The process's client; only absent before start-up finished."""
@@ -90,7 +107,8 @@ class SyncgqlGraphQL(GraphQLHTTP):
     ) -> Context:
         """One upstream client view and one set of loaders per request (or per WebSocket)."""
         runtime = self.runtime
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        # Set by RequestIdMiddleware for every request; the fallback serves bare mounts.
+        request_id = REQUEST_ID.get() or uuid.uuid4().hex
         REQUEST_ID.set(request_id)
         websocket = isinstance(request, WebSocket)
         try:
@@ -162,14 +180,31 @@ class _UnauthenticatedError(Exception):
     """Raised from ``get_context`` when the auth mode needs caller credentials."""
 
 
-def _client_options(settings: Settings) -> ClientOptions:
+def _client_options(settings: Settings, observers: list[CallObserver]) -> ClientOptions:
+    def on_call(endpoint: str, method: str, status: int | None, seconds: float, n: int) -> None:
+        for observer in observers:
+            observer(endpoint, method, status, seconds, n)
+
     return ClientOptions(
         timeouts=Timeouts(
             connect=settings.connect_timeout,
             read=settings.read_timeout,
             deadline=settings.request_timeout,
-        )
+        ),
+        on_call=on_call,
     )
+
+
+def runtime_of(app: Any) -> Runtime:  # noqa: ANN401 - any ASGI wrapper of create_app's app
+    """The :class:`Runtime` of an app built by :func:`create_app` (its ``.app`` is Starlette)."""
+    inner = app
+    for _ in range(8):  # a few ASGI wrappers at most
+        state = getattr(inner, "state", None)
+        runtime = getattr(state, "runtime", None)
+        if isinstance(runtime, Runtime):
+            return runtime
+        inner = getattr(inner, "app", None)
+    raise TypeError("not an app built by syncgql.app.create_app")
 
 
 def create_app(
@@ -178,6 +213,7 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
     wrap_transport: TransportWrapper | None = None,
     limits: OperationLimits | None = None,
+    redactor: Redactor | None = None,
 ) -> BodySizeLimitMiddleware:
     """Build the gateway.
 
@@ -187,25 +223,37 @@ def create_app(
             embedded emulator in-process when no upstream is configured.
         wrap_transport: wraps whichever transport is used (tests count upstream calls with it).
         limits: operation limits (defaults of issue 5).
+        redactor: the log redactor of the process (the one ``configure_logging`` installed);
+            the configured secrets are registered with it. Default: a new one.
     """
-    runtime = Runtime(settings=settings)
+    runtime = Runtime(settings=settings, redactor=redactor or Redactor())
+    for secret in (settings.token, settings.password):
+        if secret is not None:
+            runtime.redactor.add(secret.reveal())
+    for warning in profile_warnings(settings):
+        logger.warning("production profile: %s", warning)
     limits = limits or OperationLimits()
-    schema = build_schema(
-        extensions=[
-            OperationLimitsExtension.factory(limits, COST_MODEL, cache=DocumentCache()),
-        ],
-        suggestions=settings.introspection_enabled,
-    )
+    tracer = load_tracer()
+    observers: list[CallObserver] = [runtime.metrics.observe_upstream]
+    extensions: list[Any] = [
+        *profile_extensions(settings),
+        OperationLimitsExtension.factory(limits, COST_MODEL, cache=DocumentCache()),
+        runtime.metrics.extension(),
+    ]
+    if tracer is not None:
+        observers.append(upstream_span_observer(tracer))
+        extensions.append(lambda: TracingExtension(tracer))
+    schema = build_schema(extensions=extensions, suggestions=settings.introspection_enabled)
     view = SyncgqlGraphQL(
         runtime,
         schema=schema,
-        graphiql=settings.graphiql_enabled,
         max_subscriptions_per_connection=limits.max_subscriptions_per_connection,
-        allowed_origins=settings.cors_origins,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         keep_alive=True,
         keep_alive_interval=15,
+        **view_options(settings),
     )
+    _wire_gauges(runtime)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -223,6 +271,7 @@ def create_app(
             )
             await emulator.start()
             runtime.emulator = emulator
+            runtime.redactor.add(emulator.admin_token)
             upstream_transport = httpx.ASGITransport(app=emulator.app)
             if runtime.service_credentials is None:
                 runtime.service_credentials = Credentials.token(emulator.admin_token)
@@ -232,9 +281,12 @@ def create_app(
             base_url,
             credentials=runtime.service_credentials,
             transport=upstream_transport,
-            options=_client_options(settings),
+            options=_client_options(settings, observers),
             workspace=settings.workspace,
         )
+        rate = settings.rate_limit_per_caller
+        if rate is not None:
+            runtime.limiter = RateLimiter(RateLimit(*rate), settings.redis_url)
         await runtime.live.start(
             runtime.client,
             upstream_id=settings.upstream_url or f"embedded:{settings.data_dir.resolve()}",
@@ -245,7 +297,11 @@ def create_app(
         try:
             yield
         finally:
+            # GracefulServer drained already; under other servers this is the first chance.
+            await runtime.drain.close_websockets()
             await runtime.live.stop()
+            if runtime.limiter is not None:
+                await runtime.limiter.aclose()
             await runtime.client.aclose()
             if runtime.emulator is not None:
                 await runtime.emulator.stop()
@@ -254,15 +310,16 @@ def create_app(
         return PlainTextResponse("ok")
 
     async def readyz(_request: Request) -> Response:
-        client = runtime.client
-        if client is None:
-            return JSONResponse({"ready": False, "reason": "starting"}, status_code=503)
-        breaker = client.breaker_state
-        ready = breaker is not BreakerState.OPEN
-        return JSONResponse(
-            {"ready": ready, "upstream": {"breaker": breaker.value}},
-            status_code=200 if ready else 503,
+        broadcaster = runtime.live.broadcaster
+        ready, report = await runtime.readiness.check(
+            runtime.client,
+            getattr(broadcaster, "redis", None) if settings.redis_url else None,
+            draining=runtime.drain.draining,
         )
+        return JSONResponse(report, status_code=200 if ready else 503)
+
+    async def metrics(_request: Request) -> Response:
+        return Response(runtime.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     async def emulator_api(scope: Scope, receive: Receive, send: Send) -> None:
         if runtime.emulator is None:
@@ -280,10 +337,15 @@ def create_app(
         Route("/readyz", readyz),
         *graphiql_routes(settings.graphiql_enabled),
     ]
+    if settings.metrics:
+        routes.append(Route("/metrics", metrics))
     if settings.embedded:
         routes.append(Route("/api.rsc", endpoint=emulator_api))
         routes.append(Route("/api.rsc/{rest:path}", endpoint=emulator_api))
-    middleware = []
+    middleware = [
+        Middleware(RequestIdMiddleware, redactor=runtime.redactor),
+        Middleware(DrainMiddleware, drain=runtime.drain),
+    ]
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -295,10 +357,40 @@ def create_app(
                     "x-cdata-authtoken",
                     "authorization",
                     "x-syncgql-csrf",
+                    "x-request-id",
                 ],
+                expose_headers=["x-request-id", "retry-after"],
+            )
+        )
+    if settings.rate_limit_per_caller is not None:
+        # The limiter is built in the lifespan: its Redis client belongs to the serving loop.
+        middleware.append(
+            Middleware(
+                RateLimitMiddleware,
+                limiter=lambda: runtime.limiter,
+                on_reject=lambda: runtime.metrics.reject("RATE_LIMITED"),
             )
         )
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.runtime = runtime
     # Variables travel beside the document: allow them some room over the document limit.
     return BodySizeLimitMiddleware(app, max_bytes=limits.max_document_bytes + 64 * 1024)
+
+
+def _wire_gauges(runtime: Runtime) -> None:
+    """Point the scrape-time gauges at the running parts."""
+    gauges = runtime.metrics.gauges
+
+    def lag() -> float | None:
+        watcher = runtime.live.watcher
+        return None if watcher is None else watcher.lag_seconds
+
+    def breaker() -> str | None:
+        return None if runtime.client is None else runtime.client.breaker_state.value
+
+    gauges.subscribers = lambda: float(runtime.live.subscriber_count())
+    gauges.watcher_lag = lag
+    gauges.breaker_state = breaker
+    gauges.websockets = lambda: float(runtime.drain.websockets)
+    gauges.in_flight = lambda: float(runtime.drain.in_flight)
+    gauges.draining = lambda: 1.0 if runtime.drain.draining else 0.0

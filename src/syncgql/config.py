@@ -7,10 +7,11 @@ the environment after start, and there are no module-level globals.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ class Secret:
         return hash(self._value)
 
 
-class AuthMode(str, Enum):
+class AuthMode(StrEnum):
     """Which credentials the gateway sends upstream for a GraphQL request."""
 
     SERVICE = "service"
@@ -52,7 +53,7 @@ class AuthMode(str, Enum):
     """The caller's credentials when sent, else the service credentials."""
 
 
-class Profile(str, Enum):
+class Profile(StrEnum):
     """A preset of secure-by-default switches."""
 
     DEVELOPMENT = "development"
@@ -85,6 +86,11 @@ class Settings:
     request_timeout: float = 15.0
     poll_interval: float = 1.0
     idle_poll_interval: float = 15.0
+    rate_limit: float | None = None
+    rate_burst: int | None = None
+    metrics: bool = True
+    shutdown_timeout: float = 10.0
+    shutdown_delay: float = 0.0
 
     @property
     def embedded(self) -> bool:
@@ -105,6 +111,21 @@ class Settings:
             return self.introspection
         return self.profile is Profile.DEVELOPMENT
 
+    @property
+    def rate_limit_per_caller(self) -> tuple[float, int] | None:
+        """``(rate, burst)`` of the per-caller limit, or None when off.
+
+        Off in development unless ``rate_limit`` is set; 20 requests/s with bursts of 40 in
+        production. ``rate_limit`` 0 turns it off; the burst defaults to twice the rate.
+        """
+        rate = self.rate_limit
+        if rate is None:
+            rate = 20.0 if self.profile is Profile.PRODUCTION else 0.0
+        if rate <= 0:
+            return None
+        burst = self.rate_burst if self.rate_burst is not None else max(1, math.ceil(rate * 2))
+        return rate, burst
+
     def validate(self) -> Settings:
         """Fail at start, with a message that says how to fix it, when settings cannot work."""
         if self.user is not None and self.password is None:
@@ -121,6 +142,14 @@ class Settings:
             raise ConfigError(
                 "--auth service needs service credentials: --token, or --user and --password."
             )
+        if self.rate_limit is not None and self.rate_limit < 0:
+            raise ConfigError("--rate-limit must be 0 (off) or a positive number of requests/s.")
+        if self.rate_burst is not None and self.rate_burst < 1:
+            raise ConfigError("--rate-burst must be at least 1.")
+        if self.shutdown_timeout <= 0 or self.shutdown_delay < 0:
+            raise ConfigError("--shutdown-timeout must be positive and --shutdown-delay >= 0.")
+        if self.log_format not in {"json", "text"}:
+            raise ConfigError(f"--log-format must be json or text, got {self.log_format!r}.")
         if not 1 <= self.port <= 65535:
             raise ConfigError(f"--port must be between 1 and 65535, got {self.port}.")
         if self.workers < 1:
@@ -128,7 +157,8 @@ class Settings:
         if self.workers > 1 and self.embedded:
             raise ConfigError(
                 "--workers > 1 needs an upstream (--upstream URL): the embedded emulator "
-                "keeps its runs in one process. Start `syncgql emulator` and point --upstream at it."
+                "keeps its runs in one process. Start `syncgql emulator` and point --upstream "
+                "at it."
             )
         return self
 
@@ -147,7 +177,7 @@ def env_name(field_name: str) -> str:
     return _ENV_NAMES.get(field_name, _ENV_PREFIX + field_name.upper())
 
 
-def _convert(name: str, annotation: str, raw: str) -> Any:
+def _convert(name: str, annotation: str, raw: str) -> Any:  # noqa: ANN401 - per field
     """Turn the text of a flag or variable into the field's type, or explain why not."""
     try:
         if name in {"token", "password"}:

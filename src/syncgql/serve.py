@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import logging
+import math
 from pathlib import Path
 from typing import Any
 
 from syncgql.config import AuthMode, Profile, Settings, env_name, load_settings
 from syncgql.errors import ConfigError
+from syncgql.observability.logs import configure_logging
+from syncgql.observability.redact import Redactor
 
 SERVE_DESCRIPTION = """\
 Serve the GraphQL API of CData Sync at http://HOST:PORT/graphql (GraphiQL at /graphiql).
@@ -26,7 +28,7 @@ Examples:
 """
 
 
-def _flag(parser: argparse.ArgumentParser, name: str, help_text: str, **kwargs: Any) -> None:
+def _flag(parser: argparse.ArgumentParser, name: str, help_text: str, **kwargs: Any) -> None:  # noqa: ANN401
     field = name.lstrip("-").replace("-", "_")
     env = env_name("upstream_url" if field == "upstream" else field)
     parser.add_argument(name, default=None, help=f"{help_text} [{env}]", **kwargs)
@@ -36,8 +38,11 @@ def configure_serve(parser: argparse.ArgumentParser) -> None:
     """Add the flags of ``syncgql serve``."""
     _flag(parser, "--host", "address to listen on (default 127.0.0.1)")
     _flag(parser, "--port", "port to listen on (default 8000)", type=int)
-    _flag(parser, "--upstream", "CData Sync service root, e.g. http://host:8181/api.rsc/ "
-          "(default: the embedded emulator)")
+    _flag(
+        parser,
+        "--upstream",
+        "CData Sync service root, e.g. http://host:8181/api.rsc/ (default: the embedded emulator)",
+    )
     _flag(parser, "--token", "service auth token sent as x-cdata-authtoken")
     _flag(parser, "--user", "service user for HTTP Basic (with --password)")
     _flag(parser, "--password", "password or auth token of --user")
@@ -60,6 +65,52 @@ def configure_serve(parser: argparse.ArgumentParser) -> None:
     _flag(parser, "--workers", "worker processes (needs --upstream; default 1)", type=int)
     _flag(parser, "--cors-origins", "comma-separated origins allowed to call from browsers")
     _flag(parser, "--log-level", "debug, info, warning or error (default info)")
+    _flag(
+        parser,
+        "--log-format",
+        "json (one object per line, with request_id) or text (default json)",
+        choices=["json", "text"],
+    )
+    _flag(
+        parser,
+        "--introspection",
+        "allow schema introspection and field suggestions (default: on in development, "
+        "off in production)",
+        choices=["on", "off"],
+    )
+    _flag(
+        parser,
+        "--graphiql",
+        "serve GraphiQL at /graphiql (default: on in development, off in production)",
+        choices=["on", "off"],
+    )
+    _flag(
+        parser,
+        "--rate-limit",
+        "requests per second per caller (credential hash, else client address); 0 turns it "
+        "off (default: off in development, 20 in production); shared through --redis-url",
+        type=float,
+    )
+    _flag(parser, "--rate-burst", "bucket size of --rate-limit (default 2 x the rate)", type=int)
+    _flag(
+        parser,
+        "--metrics",
+        "serve Prometheus metrics at /metrics (default on)",
+        choices=["on", "off"],
+    )
+    _flag(
+        parser,
+        "--shutdown-timeout",
+        "seconds in-flight requests get to finish on shutdown (default 10)",
+        type=float,
+    )
+    _flag(
+        parser,
+        "--shutdown-delay",
+        "seconds to keep serving with /readyz at 503 before shutting down, so load balancers "
+        "stop routing here first (default 0)",
+        type=float,
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -79,15 +130,31 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "workers": args.workers,
         "cors_origins": args.cors_origins,
         "log_level": args.log_level,
+        "log_format": args.log_format,
+        "introspection": args.introspection,
+        "graphiql": args.graphiql,
+        "rate_limit": args.rate_limit,
+        "rate_burst": args.rate_burst,
+        "metrics": args.metrics,
+        "shutdown_timeout": args.shutdown_timeout,
+        "shutdown_delay": args.shutdown_delay,
     }
     return load_settings(overrides)
 
 
-def app_factory() -> Any:
+def _logging(settings: Settings) -> Redactor:
+    """Install the redacted log handler; return the redactor the app registers secrets with."""
+    redactor = Redactor()
+    configure_logging(settings.log_level, settings.log_format, redactor)
+    return redactor
+
+
+def app_factory() -> Any:  # noqa: ANN401 - an ASGI app
     """Entry point for ``uvicorn --factory`` (worker processes): settings from the environment."""
     from syncgql.app import create_app
 
-    return create_app(load_settings())
+    settings = load_settings()
+    return create_app(settings, redactor=_logging(settings))
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -97,9 +164,9 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         settings = settings_from_args(args)
     except ConfigError as exc:
-        print(f"syncgql: {exc}")
+        print(f"syncgql: {exc}")  # noqa: T201 - command output
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    redactor = _logging(settings)
     base = f"http://{settings.host}:{settings.port}"
     upstream = (
         f"embedded emulator (data in {settings.data_dir / 'emulator'}; REST API at {base}/api.rsc/)"
@@ -107,7 +174,7 @@ def run_serve(args: argparse.Namespace) -> int:
         else settings.upstream_url
     )
     ide = f"GraphiQL at {base}/graphiql" if settings.graphiql_enabled else "GraphiQL off"
-    print(f"syncgql: GraphQL at {base}/graphql, {ide}, upstream: {upstream}", flush=True)
+    print(f"syncgql: GraphQL at {base}/graphql, {ide}, upstream: {upstream}", flush=True)  # noqa: T201 - command output
     if settings.workers > 1:
         import os
 
@@ -124,21 +191,28 @@ def run_serve(args: argparse.Namespace) -> int:
             port=settings.port,
             workers=settings.workers,
             ws_per_message_deflate=False,
-            timeout_graceful_shutdown=15,
+            ws_max_size=65536,
+            timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
             log_level=settings.log_level,
+            log_config=None,
         )
         return 0
-    from syncgql.app import create_app
+    from syncgql.app import create_app, runtime_of
+    from syncgql.shutdown import GracefulServer
 
-    uvicorn.run(
-        create_app(settings),
+    app = create_app(settings, redactor=redactor)
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         ws_per_message_deflate=False,
         ws_max_size=65536,
-        timeout_graceful_shutdown=15,
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
         log_level=settings.log_level,
+        log_config=None,  # our redacted handler on the root logger formats uvicorn's lines too
     )
+    server = GracefulServer(config, runtime_of(app).drain, delay=settings.shutdown_delay)
+    server.run()
     return 0
 
 
@@ -171,14 +245,14 @@ def run_export(args: argparse.Namespace) -> int:
     if args.check:
         current = path.read_text() if path.exists() else ""
         if current == sdl:
-            print(f"{path} is up to date.")
+            print(f"{path} is up to date.")  # noqa: T201 - command output
             return 0
         diff = difflib.unified_diff(
             current.splitlines(keepends=True), sdl.splitlines(keepends=True), str(path), "schema"
         )
-        print("".join(diff), end="")
-        print(f"\n{path} is out of date: run `syncgql export-schema`.")
+        print("".join(diff), end="")  # noqa: T201 - command output
+        print(f"\n{path} is out of date: run `syncgql export-schema`.")  # noqa: T201 - command output
         return 1
     path.write_text(sdl)
-    print(f"wrote {path}")
+    print(f"wrote {path}")  # noqa: T201 - command output
     return 0

@@ -1,0 +1,264 @@
+"""Per-caller rate limiting: a token bucket per caller, in Redis when configured.
+
+The caller is the SHA-256 of the credential it sends (``x-cdata-authtoken`` or
+``Authorization``) — never the raw token — else its client address. Each request to a limited
+path takes one token; a bucket holds ``burst`` tokens and refills at ``rate`` per second.
+A refused HTTP request gets ``429`` with ``Retry-After`` and a GraphQL error body
+(``extensions.code = RATE_LIMITED``); a refused WebSocket handshake is closed with 1008.
+
+With Redis the bucket is one hash per caller updated by a Lua script (atomic, Redis's own
+clock, so replicas agree). When Redis fails the limiter falls back to local buckets for a few
+seconds and tries Redis again, so an outage of Redis never blocks traffic (it only makes the
+limit per replica while it lasts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import orjson
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+__all__ = [
+    "LocalBuckets",
+    "RateLimit",
+    "RateLimitMiddleware",
+    "RateLimiter",
+    "RedisBuckets",
+    "caller_key",
+]
+
+logger = logging.getLogger("syncgql.ratelimit")
+
+# KEYS[1] bucket; ARGV rate (tokens/s), burst. Returns the wait in seconds as text ("0": go).
+_BUCKET_LUA = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+  tokens = burst
+  ts = now
+end
+tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return tostring(wait)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """``rate`` requests per second per caller, with bursts of up to ``burst``."""
+
+    rate: float
+    burst: int
+
+
+def caller_key(headers: Headers, client_host: str | None) -> str:
+    """The bucket of a caller: a hash of its credential, else its address."""
+    credential = headers.get("x-cdata-authtoken") or headers.get("authorization")
+    if credential:
+        return "cred:" + hashlib.sha256(credential.encode()).hexdigest()[:32]
+    return f"ip:{client_host or 'unknown'}"
+
+
+class LocalBuckets:
+    """Token buckets in this process (bounded: the least recently seen callers are dropped)."""
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        *,
+        max_callers: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._max = max_callers
+        self._clock = clock
+
+    def take(self, key: str) -> float:
+        """Take one token; return 0 when allowed, else the seconds until one is available."""
+        now = self._clock()
+        rate, burst = self.limit.rate, float(self.limit.burst)
+        tokens, stamp = self._buckets.pop(key, (burst, now))
+        tokens = min(burst, tokens + max(0.0, now - stamp) * rate)
+        wait = 0.0
+        if tokens >= 1:
+            tokens -= 1
+        else:
+            wait = (1 - tokens) / rate
+        self._buckets[key] = (tokens, now)
+        if len(self._buckets) > self._max:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+class RedisBuckets:
+    """Token buckets shared by every replica through Redis (one Lua call per request)."""
+
+    def __init__(
+        self, redis: Redis, limit: RateLimit, *, prefix: str = "syncgql:ratelimit:"
+    ) -> None:
+        self.redis = redis
+        self.limit = limit
+        self.prefix = prefix
+        self._script = redis.register_script(_BUCKET_LUA)
+
+    async def take(self, key: str) -> float:
+        """Take one token in Redis; raises ``RedisError``/``OSError`` when Redis fails."""
+        answer = await self._script(
+            keys=[self.prefix + key], args=[repr(self.limit.rate), str(self.limit.burst)]
+        )
+        return float(answer.decode() if isinstance(answer, bytes) else answer)
+
+
+class RateLimiter:
+    """Redis buckets when configured and healthy, local buckets otherwise.
+
+    Args:
+        limit: rate and burst.
+        redis_url: shared buckets in this Redis; ``None`` for local only.
+        retry_redis_after: seconds of local limiting after a Redis failure.
+        redis_timeout: longest wait for Redis on one request.
+    """
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        redis_url: str | None = None,
+        *,
+        retry_redis_after: float = 5.0,
+        redis_timeout: float = 0.25,
+    ) -> None:
+        self.limit = limit
+        self.local = LocalBuckets(limit)
+        self.shared: RedisBuckets | None = None
+        if redis_url:
+            client = Redis.from_url(
+                redis_url, socket_connect_timeout=redis_timeout, socket_timeout=redis_timeout
+            )
+            self.shared = RedisBuckets(client, limit)
+        self._retry_after = retry_redis_after
+        self._redis_timeout = redis_timeout
+        self._degraded_until = 0.0
+
+    @property
+    def degraded(self) -> bool:
+        """True while Redis failed recently and buckets are local."""
+        return time.monotonic() < self._degraded_until
+
+    async def take(self, key: str) -> float:
+        """Take one token for ``key``: 0 when allowed, else seconds to wait."""
+        if self.shared is not None and not self.degraded:
+            try:
+                async with asyncio.timeout(self._redis_timeout * 2):
+                    return await self.shared.take(key)
+            except (RedisError, OSError, TimeoutError) as exc:
+                logger.warning(
+                    "rate limiter: Redis failed (%s); using local buckets for %g s",
+                    type(exc).__name__,
+                    self._retry_after,
+                )
+                self._degraded_until = time.monotonic() + self._retry_after
+        return self.local.take(key)
+
+    async def aclose(self) -> None:
+        """Close the Redis connection pool."""
+        if self.shared is not None:
+            await self.shared.redis.aclose()
+
+
+def _rejection_body(retry_after: int) -> bytes:
+    return orjson.dumps(
+        {
+            "errors": [
+                {
+                    "message": f"Too many requests; retry in {retry_after} s.",
+                    "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after},
+                }
+            ]
+        }
+    )
+
+
+class RateLimitMiddleware:
+    """Pure ASGI middleware limiting HTTP requests and WebSocket handshakes to some paths.
+
+    Args:
+        app: the wrapped app.
+        limiter: returns the buckets, or None while the app is not started (no limit then).
+        paths: paths that cost a token (``/graphql``); health, metrics and the IDE are free.
+        on_reject: called once per refusal (metrics).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limiter: Callable[[], RateLimiter | None],
+        *,
+        paths: frozenset[str] = frozenset({"/graphql"}),
+        on_reject: Callable[[], None] | None = None,
+    ) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.paths = paths
+        self.on_reject = on_reject
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse the request when its caller's bucket is empty; else pass it on."""
+        if scope["type"] not in {"http", "websocket"} or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":  # CORS preflight
+            await self.app(scope, receive, send)
+            return
+        limiter = self.limiter()
+        if limiter is None:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        key = caller_key(Headers(scope=scope), client[0] if client else None)
+        wait = await limiter.take(key)
+        if wait <= 0:
+            await self.app(scope, receive, send)
+            return
+        if self.on_reject is not None:
+            self.on_reject()
+        retry_after = max(1, math.ceil(wait))
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008, "reason": "rate limited"})
+            return
+        body = _rejection_body(retry_after)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(retry_after).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
