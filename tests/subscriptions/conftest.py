@@ -15,6 +15,7 @@ import httpx
 import pytest
 import uvicorn
 import websockets
+from websockets.typing import Subprotocol
 
 from syncgql.app import create_app
 from syncgql.config import Settings
@@ -63,11 +64,17 @@ class LiveServer:
         assert "errors" not in body, body
         return body["data"]  # type: ignore[no-any-return]
 
-    async def wait_no_subscribers(self, timeout: float = 10) -> None:
+    async def wait_no_subscribers(self, within: float = 10) -> None:
         """Wait until the broadcaster has forgotten every subscriber (or fail)."""
-        async with asyncio.timeout(timeout):
-            while self.runtime.live.subscriber_count():
-                await asyncio.sleep(0.05)
+        await eventually(lambda: self.runtime.live.subscriber_count() == 0, within)
+
+
+async def eventually(predicate: Callable[[], bool], within: float = 10) -> None:
+    """Wait until ``predicate()`` holds, checking every 20 ms; fail after ``within`` s."""
+    async with asyncio.timeout(within):
+        # Polling: the state belongs to other components that offer no event to await.
+        while not predicate():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
 
 
 async def serve(
@@ -105,9 +112,7 @@ async def serve(
                 await asyncio.sleep(0.02)
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-            yield LiveServer(
-                base, f"ws://127.0.0.1:{port}/graphql", app, http, server, counters
-            )
+            yield LiveServer(base, f"ws://127.0.0.1:{port}/graphql", app, http, server, counters)
     finally:
         server.should_exit = True
         async with asyncio.timeout(20):
@@ -226,4 +231,4 @@ class WsClient:
 
 def connect(server: LiveServer, protocol: str = TRANSPORT_WS, **kw: Any) -> Any:
     """A WebSocket connection (use with ``async with``) to the gateway."""
-    return websockets.connect(server.ws_url, subprotocols=[protocol], **kw)
+    return websockets.connect(server.ws_url, subprotocols=[Subprotocol(protocol)], **kw)

@@ -18,6 +18,7 @@ from tests.subscriptions.conftest import (
     LiveServer,
     WsClient,
     connect,
+    eventually,
     serve,
 )
 
@@ -46,11 +47,15 @@ async def _refused(server: LiveServer, protocol: str, payload: dict[str, Any]) -
             # The token the caller sent is never echoed back.
             assert all(str(v) not in json.dumps(message) for v in payload.values())
         with pytest.raises(websockets.ConnectionClosed) as closed:
-            while True:
-                message = json.loads(await ws.recv())
-                assert message["type"] not in {"connection_ack", "next", "data"}, message
+            await _no_ack_until_closed(ws)
         code = closed.value.rcvd.code if closed.value.rcvd is not None else None
         assert code == (4403 if protocol == TRANSPORT_WS else 1011)
+
+
+async def _no_ack_until_closed(ws: Any) -> None:
+    while True:
+        message = json.loads(await ws.recv())
+        assert message["type"] not in {"connection_ack", "next", "data"}, message
 
 
 @pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
@@ -104,9 +109,7 @@ async def test_subscriptions_per_connection_are_capped(live: LiveServer, protoco
             assert "limit" in json.dumps(message["payload"]).lower()
             # Stopping one frees a slot.
             await client.stop(ops[0])
-            async with asyncio.timeout(5):
-                while live.runtime.live.subscriber_count() != cap - 1:
-                    await asyncio.sleep(0.02)
+            await eventually(lambda: live.runtime.live.subscriber_count() == cap - 1, 5)
             again = await client.subscribe(STATUS, {"jobs": ["SlowOrders"]})
             assert (await _data_skipping_completes(client, again))["jobStatusChanged"]
         await live.wait_no_subscribers()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,7 @@ async def test_progress_rows_grow_and_end_finished(live: LiveServer, protocol: s
             first = (await client.next_data(op))["jobProgress"]
             assert first["status"] == "NEVER_RUN" and first["finished"] is False
             await live.gql(EXECUTE, name="Crawl")
-            events = []
+            events: list[dict[str, Any]] = []
             while not events or not events[-1]["finished"]:
                 events.append((await client.next_data(op))["jobProgress"])
             await client.expect_complete(op)

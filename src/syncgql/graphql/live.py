@@ -109,9 +109,9 @@ class LiveEvents:
             if not logs:
                 return run_id, ""
             newest = max(logs, key=lambda log: (log.run_start_date is not None, log.run_start_date))
-            return newest.run_id or (newest.run_start_date and newest.run_start_date.isoformat()), (
-                newest.content or ""
-            )
+            started = newest.run_start_date
+            run = newest.run_id or (started.isoformat() if started is not None else None)
+            return run, newest.content or ""
 
         cluster: ClusterState
         if redis_url:

@@ -22,11 +22,11 @@ from syncgql.events import (
     STATUS_ALL_TOPIC,
     JobStatusEvent,
     JobStatusSnapshot,
-    Subscription as Feed,
     SubscriptionOverflowError,
     decode_event,
     status_topic,
 )
+from syncgql.events import Subscription as Feed
 from syncgql.graphql.context import Context
 from syncgql.graphql.live import LiveEvents, snapshot_of
 from syncgql.graphql.types.enums import RunStatus
@@ -42,9 +42,9 @@ def _status(text: str | None) -> RunStatus | None:
     if text is None:
         return None
     try:
-        return UpstreamStatus(text)  # type: ignore[no-any-return]
+        return UpstreamStatus(text)
     except ValueError:
-        return UpstreamStatus.UNKNOWN  # type: ignore[no-any-return]
+        return UpstreamStatus.UNKNOWN
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -73,7 +73,7 @@ class JobStatusChange:
     observed_at: datetime = strawberry.field(description="When the gateway saw the change.")
 
     @strawberry.field(description="The job (loaded with your credentials).")
-    async def job(self, info: Info) -> Annotated[Job, strawberry.lazy(_JOB)] | None:  # noqa: F821
+    async def job(self, info: Info) -> Annotated[Job, strawberry.lazy(_JOB)] | None:
         """Batched by name."""
         context: Context = info.context
         return await context.loaders.job.get(self.job_name)  # type: ignore[return-value]
@@ -89,7 +89,9 @@ class TaskProgress:
     records_affected: int | None = strawberry.field(description="Rows so far.")
 
 
-@strawberry.type(description="Progress of a job's run; the last event (`finished`) has its outcome.")
+@strawberry.type(
+    description="Progress of a job's run; the last event (`finished`) has its outcome."
+)
 class JobProgress:
     """One progress event."""
 
@@ -258,7 +260,8 @@ class Subscription:
         """Shared watcher; per-subscriber filtering by what the subscriber may read."""
         context: Context = info.context
         live = _live(context)
-        assert live.watcher is not None and live.broadcaster is not None
+        assert live.watcher is not None
+        assert live.broadcaster is not None
         if workspace is not None:
             context.client = context.client.with_workspace(workspace)
         visible = await _visible_jobs(context, job_names)
@@ -309,13 +312,12 @@ class Subscription:
             "the stream follows its next run."
         )
     )
-    async def job_progress(
-        self, info: Info, job_name: str
-    ) -> AsyncGenerator[JobProgress, None]:
+    async def job_progress(self, info: Info, job_name: str) -> AsyncGenerator[JobProgress, None]:
         """One per-task poll per running job for all its progress subscribers."""
         context: Context = info.context
         live = _live(context)
-        assert live.watcher is not None and live.broadcaster is not None
+        assert live.watcher is not None
+        assert live.broadcaster is not None
         await _visible_jobs(context, [job_name])
         async with (
             live.watcher.watch(job_name, progress=True),
@@ -371,4 +373,4 @@ class Subscription:
             ) from exc
 
 
-from syncgql.graphql.types.job import Job  # noqa: E402, TC001 - resolves the lazy annotation
+from syncgql.graphql.types.job import Job  # noqa: E402 - resolves the lazy annotation
