@@ -1,0 +1,85 @@
+"""``syncgql serve --workers 2`` with Redis: two worker processes behind one socket."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import websockets
+from websockets.typing import Subprotocol
+
+from tests.redis_server import RedisServer, redis_available
+from tests.subscriptions.conftest import TRANSPORT_WS, WsClient
+from tests.subscriptions.procs import EmulatorProc, GatewayProc, Proc
+
+pytestmark = [pytest.mark.redis, pytest.mark.timeout(90)]
+
+STATUS = """subscription($jobs: [String!]) {
+  jobStatusChanged(jobNames: $jobs) { jobName status recordsAffected }
+}"""
+POLL = 0.2
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    if not redis_available():
+        pytest.skip("redis-server is not installed")
+    with RedisServer() as server:
+        yield server.url
+
+
+async def test_workers_share_one_poller_and_fan_out(tmp_path: Path, redis_url: str) -> None:
+    emulator = EmulatorProc(tmp_path)
+    procs: list[Proc] = [emulator]
+    try:
+        async with asyncio.timeout(75):
+            await emulator.ready()
+            gateway = GatewayProc(
+                "workers",
+                tmp_path,
+                upstream=emulator.base_url,
+                token=emulator.token,
+                redis_url=redis_url,
+                workers=2,
+                poll_interval=POLL,
+            )
+            procs.append(gateway)
+            await gateway.ready()
+            # Several sockets: the kernel spreads them over both workers.
+            async with (
+                websockets.connect(gateway.ws_url, subprotocols=[Subprotocol(TRANSPORT_WS)]) as w1,
+                websockets.connect(gateway.ws_url, subprotocols=[Subprotocol(TRANSPORT_WS)]) as w2,
+            ):
+                clients = [WsClient(w1, TRANSPORT_WS), WsClient(w2, TRANSPORT_WS)]
+                ops = []
+                for client in clients:
+                    assert (await client.init())["type"] == "connection_ack"
+                    ops.append(await client.subscribe(STATUS, {"jobs": ["DemoToWarehouse"]}))
+                    first = (await client.next_data(ops[-1]))["jobStatusChanged"]
+                    assert first["status"] == "NEVER_RUN"
+                await asyncio.sleep(1.0)  # both workers settled (first polls, lease)
+                start = time.time()
+                await asyncio.sleep(3.0)
+                end = time.time()
+                await asyncio.sleep(0.8)  # the emulator's request log is written in batches
+                polls = sum((await emulator.status_polls_by_user(start, end)).values())
+                # One poller for both workers: ~window/interval polls, not twice that.
+                expected = (end - start) / POLL
+                assert 0.5 * expected <= polls <= 1.3 * expected, (polls, expected)
+
+                await gateway.gql('mutation { executeJob(name: "DemoToWarehouse") { __typename } }')
+                for client, op in zip(clients, ops, strict=True):
+                    event = (await client.next_data(op))["jobStatusChanged"]
+                    while event["status"] in {"QUEUED", "RUNNING"}:
+                        event = (await client.next_data(op))["jobStatusChanged"]
+                    assert (event["status"], event["recordsAffected"]) == ("SUCCESS", 1200)
+            gateway.stop()
+            # SIGTERM to the supervisor stops it and its workers, without a SIGKILL.
+            assert gateway.popen.returncode == 0, gateway.log()
+    finally:
+        for proc in reversed(procs):
+            proc.stop()
+        assert not any(proc.alive for proc in procs)
