@@ -2,6 +2,10 @@
 
 - Upstream failures (``SyncgqlError``) become their fixed message and ``extensions.code``.
 - GraphQL errors raised on purpose (bad input, limits) pass unchanged.
+- Errors of the document itself get a code too, the names Apollo uses, so every error a client
+  sees carries ``extensions.code``: ``GRAPHQL_PARSE_FAILED`` (syntax),
+  ``GRAPHQL_VALIDATION_FAILED`` (spec rules such as fragment cycles) and ``BAD_USER_INPUT``
+  (variables that do not coerce).
 - Anything else is a bug: the caller sees ``Internal error`` with a code and the request id,
   and the detail goes to the server log (which is itself redacted of secrets).
 """
@@ -11,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
 from syncgql.errors import SyncgqlError
@@ -28,6 +32,23 @@ def _request_id(extension: SchemaExtension) -> str | None:
 def safe_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
     """Return the error to show the caller in place of ``error``."""
     original = error.original_error
+    refused = original is None or isinstance(original, GraphQLError)
+    if refused and error.path is None and "code" not in (error.extensions or {}):
+        # No resolver was involved: the document or its variables were refused.
+        if isinstance(error, GraphQLSyntaxError):
+            code = "GRAPHQL_PARSE_FAILED"
+        elif original is None:
+            code = "GRAPHQL_VALIDATION_FAILED"
+        else:  # variable coercion wraps the reason in an inner GraphQLError
+            code = "BAD_USER_INPUT"
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            original_error=original,
+            extensions={**(error.extensions or {}), "code": code},
+        )
     if original is None or isinstance(original, GraphQLError):
         return error
     if isinstance(original, SyncgqlError):
