@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,12 +126,37 @@ def query_params(url: str) -> dict[str, str]:
     return dict(parse_qsl(url.partition("?")[2]))
 
 
+Fault = Callable[[httpx.Request], Awaitable[httpx.Response | None]]
+"""Decides per upstream request: a response (or raise) to stand in for Sync, or ``None``."""
+
+
+@dataclass
+class FaultTransport(httpx.AsyncBaseTransport):
+    """Lets a test make the upstream fail (status, bad body, network error) for some requests."""
+
+    inner: httpx.AsyncBaseTransport
+    fault: Fault
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.fault(request)
+        if response is not None:
+            return response
+        return await self.inner.handle_async_request(request)
+
+
 @contextlib.asynccontextmanager
-async def open_gateway(data_dir: Path, **settings: Any) -> AsyncIterator[Gateway]:
-    """A gateway with non-default settings (auth mode, service token …) on ``data_dir``."""
+async def open_gateway(
+    data_dir: Path, *, fault: Fault | None = None, **settings: Any
+) -> AsyncIterator[Gateway]:
+    """A gateway with non-default settings (auth mode, service token …) on ``data_dir``.
+
+    ``fault`` sits between the counter and the emulator, so failed calls are counted too.
+    """
     counter: dict[str, CountingTransport] = {}
 
     def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        if fault is not None:
+            inner = FaultTransport(inner, fault)
         counter["t"] = CountingTransport(inner)
         return counter["t"]
 

@@ -1,0 +1,122 @@
+"""Unexpected upstream failures become GraphQL errors with a code and without internals.
+
+The emulator is the upstream; a fault hook in front of it makes chosen calls fail the way a
+real server or network can (5xx with a stack trace in the body, HTML from a proxy, a refused
+connection), so the rest of the query still runs against the real emulator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.gateway.conftest import Fault, Gateway, open_gateway
+
+INTERNALS = "java.lang.NullPointerException at com.cdata.sync.Internal(Secret.java:42)"
+
+
+def failing(
+    path_part: str, response: httpx.Response | None = None, exc: Exception | None = None
+) -> Fault:
+    """A fault hook failing every upstream request whose path contains ``path_part``."""
+
+    async def fault(request: httpx.Request) -> httpx.Response | None:
+        if path_part not in request.url.path:
+            return None
+        if exc is not None:
+            raise exc
+        return response
+
+    return fault
+
+
+def assert_no_internals(body: dict[str, Any]) -> None:
+    text = str(body)
+    assert "NullPointerException" not in text
+    assert "Secret.java" not in text
+    assert "Traceback" not in text
+    assert "emulator.embedded" not in text  # the upstream's address is not shown either
+
+
+async def test_server_error_on_a_nested_field_keeps_the_rest(tmp_path: Path) -> None:
+    fault = failing(
+        "/connections",
+        httpx.Response(500, json={"error": {"code": "INTERNAL", "message": INTERNALS}}),
+    )
+    async with open_gateway(tmp_path, fault=fault) as gw:
+        body = await gw.gql(
+            '{ job(name: "DemoToWarehouse") { name sourceName source { name } tasks { query } } }'
+        )
+    assert body["data"]["job"]["name"] == "DemoToWarehouse"
+    assert body["data"]["job"]["sourceName"] == "DemoSource"
+    assert body["data"]["job"]["source"] is None
+    assert len(body["data"]["job"]["tasks"]) == 2
+    error = body["errors"][0]
+    assert error["path"] == ["job", "source"]
+    assert error["extensions"]["code"] == "UPSTREAM_ERROR"
+    assert_no_internals(body)
+
+
+@pytest.mark.parametrize(
+    ("response", "code"),
+    [
+        (
+            httpx.Response(500, json={"error": {"code": "INTERNAL", "message": INTERNALS}}),
+            "UPSTREAM_ERROR",
+        ),
+        (
+            httpx.Response(500, text=f"<html><body><pre>{INTERNALS}</pre></body></html>"),
+            "UPSTREAM_ERROR",
+        ),
+        (httpx.Response(200, text="<html>login page</html>"), "UPSTREAM_BAD_RESPONSE"),
+    ],
+)
+async def test_upstream_failure_on_a_list_is_a_coded_error(
+    tmp_path: Path, response: httpx.Response, code: str
+) -> None:
+    async with open_gateway(tmp_path, fault=failing("/jobs", response)) as gw:
+        body = await gw.gql("{ jobs { totalCount nodes { name } } connections { totalCount } }")
+    # The failing root field is null with a coded error; its sibling is unaffected.
+    assert body["data"] == {"jobs": None, "connections": {"totalCount": 3}} or body["data"] is None
+    assert body["errors"][0]["path"] == ["jobs"]
+    assert body["errors"][0]["extensions"]["code"] == code
+    assert_no_internals(body)
+
+
+async def test_unreachable_upstream_is_upstream_unavailable(tmp_path: Path) -> None:
+    fault = failing("/transformations", exc=httpx.ConnectError("connection refused"))
+    async with open_gateway(tmp_path, fault=fault) as gw:
+        body = await gw.gql('{ transformation(name: "CustomerTotals") { name } }')
+        again = await gw.gql('{ job(name: "DemoToWarehouse") { transformations { name } } }')
+    assert body["data"] == {"transformation": None}
+    assert body["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    # `transformations` is a non-null list: its failure nulls the (nullable) job.
+    assert again["data"] == {"job": None}
+    assert again["errors"][0]["path"] == ["job", "transformations"]
+    assert again["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert_no_internals(body)
+
+
+async def test_mutation_upstream_failure_is_an_error_not_a_union_member(tmp_path: Path) -> None:
+    fault = failing(
+        "/executeJob",
+        httpx.Response(500, json={"error": {"code": "INTERNAL", "message": INTERNALS}}),
+    )
+    async with open_gateway(tmp_path, fault=fault) as gw:
+        body = await gw.gql(
+            """mutation { executeJob(name: "DemoToWarehouse", wait: true) { __typename } }"""
+        )
+        # executeJob is never retried: exactly one attempt reached the upstream.
+        calls = [u for _, u in gw.upstream.calls if "/executeJob" in u]
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "UPSTREAM_ERROR"
+    assert_no_internals(body)
+    assert len(calls) == 1
+
+
+async def test_a_missing_object_is_null_without_error(gateway: Gateway) -> None:
+    body = await gateway.gql('{ job(name: "nope") { name } nodes(ids: ["Sm9iOm5vcGU="]) { id } }')
+    assert body == {"data": {"job": None, "nodes": [None]}}
