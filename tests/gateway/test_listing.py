@@ -72,6 +72,11 @@ async def create_jobs(gateway: Gateway, names: list[str]) -> None:
             ["NightlyOrders", "SlowOrders"],
         ),
         ({"name": {"eq": "nothing-like-this"}}, []),
+        # An empty input is "no condition": true, also inside `or` and `and`.
+        ({}, SEED_JOBS),
+        ({"or": [{}, {"name": {"eq": "BrokenJob"}}]}, SEED_JOBS),
+        ({"and": [{}, {"name": {"eq": "BrokenJob"}}]}, ["BrokenJob"]),
+        ({"and": []}, SEED_JOBS),
     ],
 )
 async def test_job_filters(
@@ -154,8 +159,23 @@ async def test_filters_of_other_lists(gateway: Gateway) -> None:
     assert all(n["method"] == "POST" for n in data["apiRequests"]["nodes"])
 
 
-async def test_empty_in_is_bad_user_input_without_upstream_call(gateway: Gateway) -> None:
-    body, calls = await gateway.traced("{ jobs(filter: {name: {in: []}}) { nodes { name } } }")
+@pytest.mark.parametrize(
+    "job_filter",
+    [
+        {"name": {"in": []}},
+        {"or": []},
+        {"not": {}},
+        {"and": [{"or": []}]},
+        {"not": {"and": [{}]}},
+    ],
+)
+async def test_filters_that_cannot_mean_anything_are_bad_user_input(
+    gateway: Gateway, job_filter: dict[str, Any]
+) -> None:
+    # These used to be dropped silently, so the list matched every row.
+    body, calls = await gateway.traced(
+        "query($f: JobFilter) { jobs(filter: $f) { nodes { name } } }", {"f": job_filter}
+    )
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert calls == []
 

@@ -134,13 +134,21 @@ def compile_filter(filter_input: object | None, properties: Mapping[str, str]) -
         if name == "and_":
             nodes.extend(n for n in (compile_filter(v, properties) for v in value) if n)
         elif name == "or_":
-            branches = [n for n in (compile_filter(v, properties) for v in value) if n]
-            if branches:
-                nodes.append(Or(*branches) if len(branches) > 1 else branches[0])
+            # An empty input is "no condition" (always true): one such branch makes the whole
+            # `or` true, so it adds nothing; dropping it instead would narrow the result.
+            # An empty list has no true branch: refuse it rather than match everything.
+            if not value:
+                raise BadInputError("`or` needs at least one condition.")
+            branches = [compile_filter(v, properties) for v in value]
+            if all(branch is not None for branch in branches):
+                kept = [branch for branch in branches if branch is not None]
+                nodes.append(Or(*kept) if len(kept) > 1 else kept[0])
         elif name == "not_":
             inner = compile_filter(value, properties)
-            if inner is not None:
-                nodes.append(Not(inner))
+            if inner is None:
+                # `not` of "no condition" would match nothing; ignoring it matched everything.
+                raise BadInputError("`not` needs at least one condition.")
+            nodes.append(Not(inner))
         else:
             nodes.extend(compile_conditions(properties[name], value))
     if not nodes:
