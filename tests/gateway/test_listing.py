@@ -98,12 +98,25 @@ async def test_filter_literals_are_escaped(gateway: Gateway, name: str) -> None:
 
 
 async def test_job_by_tricky_name_and_its_relations(gateway: Gateway) -> None:
-    await create_jobs(gateway, TRICKY_NAMES)
-    for name in TRICKY_NAMES:
+    await create_jobs(gateway, [*TRICKY_NAMES, "colon:name"])
+    for name in [*TRICKY_NAMES, "colon:name"]:
         data = await gateway.data(
-            "query($n: String!) { job(name: $n) { name tasks { job { name } } } }", {"n": name}
+            "query($n: String!) { job(name: $n) { id name tasks { id job { name } } } }",
+            {"n": name},
         )
-        assert data["job"] == {"name": name, "tasks": [{"job": {"name": name}}]}
+        job = data["job"]
+        assert job["name"] == name
+        assert [t["job"] for t in job["tasks"]] == [{"name": name}]
+        ids = [job["id"], job["tasks"][0]["id"]]
+        nodes = await gateway.data(
+            """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+                 ... on Job { name } ... on Task { jobName } } }""",
+            {"ids": ids},
+        )
+        assert nodes["nodes"] == [
+            {"__typename": "Job", "id": ids[0], "name": name},
+            {"__typename": "Task", "id": ids[1], "jobName": name},
+        ]
 
 
 async def test_filter_on_numbers_and_dates(gateway: Gateway) -> None:
@@ -477,3 +490,40 @@ async def test_filter_order_and_paging_are_pushed_down(gateway: Gateway) -> None
     assert "$orderby=JobName desc" in calls[0][1]
     assert "$top=2" in calls[0][1]
     assert "$skip=1" in calls[1][1]
+
+
+async def test_connection_with_tricky_name_through_every_relation(gateway: Gateway) -> None:
+    name = "O'Brien & Co/100% ✓"
+    data = await gateway.data(
+        """mutation($n: String!) { createConnection(input: {name: $n, providerName: "Demo",
+             connectionString: "Rows=10"}) { ... on CreateConnectionSuccess {
+             connection { id } } } }""",
+        {"n": name},
+    )
+    conn_id = data["createConnection"]["connection"]["id"]
+    job = await gateway.data(
+        """mutation($n: String!) { createJob(input: {name: "FromTricky", source: $n,
+             destination: "Warehouse", queries: ["REPLICATE [customers]"]}) { __typename } }""",
+        {"n": name},
+    )
+    assert job["createJob"]["__typename"] == "CreateJobSuccess"
+    read = await gateway.data(
+        """query($n: String!, $id: ID!) {
+             connection(name: $n) { name jobs { name } tables { name } }
+             node(id: $id) { ... on Connection { name } }
+             job(name: "FromTricky") { source { name } }
+             jobs(filter: {source: {eq: $n}}) { nodes { name } } }""",
+        {"n": name, "id": conn_id},
+    )
+    assert read["connection"]["name"] == name
+    assert read["connection"]["jobs"] == [{"name": "FromTricky"}]
+    assert {"customers", "orders"} <= {t["name"] for t in read["connection"]["tables"]}
+    assert read["node"] == {"name": name}
+    assert read["job"]["source"] == {"name": name}
+    assert read["jobs"]["nodes"] == [{"name": "FromTricky"}]
+    tested = await gateway.data(
+        "mutation($n: String!) { testConnection(name: $n) { ... on TestConnectionSuccess "
+        "{ success } } }",
+        {"n": name},
+    )
+    assert tested["testConnection"] == {"success": True}
