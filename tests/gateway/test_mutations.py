@@ -678,3 +678,31 @@ async def test_operator_can_run_but_not_create(gateway: Gateway, tmp_path: Path)
         '{ apiRequests(first: 1, filter: {url: {contains: "executeJob"}}) { nodes { user } } }'
     )
     assert log["apiRequests"]["nodes"] == [{"user": "operator"}]
+
+
+@pytest.mark.parametrize(
+    ("field", "call"),
+    [
+        ("updateJob", 'updateJob(name: "DemoToWarehouse", input: {})'),
+        ("updateTransformation", 'updateTransformation(name: "CustomerTotals", input: {})'),
+        ("updateConnection", 'updateConnection(name: "Warehouse", input: {})'),
+        ("updateUser", 'updateUser(name: "operator", input: {})'),
+        ("createTask", 'createTask(input: {jobName: "DemoToWarehouse"})'),
+        ("updateTask", 'updateTask(input: {jobName: "DemoToWarehouse", taskId: "1"})'),
+        ("executeJob", 'executeJob(name: "DemoToWarehouse", timeoutSeconds: -1)'),
+        ("executeQueries", 'executeQueries(name: "DemoToWarehouse", queries: [])'),
+        ("createUsers", "createUsers(inputs: [])"),
+    ],
+)
+async def test_inputs_the_gateway_rejects_before_calling_sync(
+    gateway: Gateway, field: str, call: str
+) -> None:
+    body, calls = await gateway.traced(
+        f"mutation {{ {call} {{ __typename ... on ValidationError {{ message code }} }} }}"
+    )
+    assert "errors" not in body, body
+    result = body["data"][field]
+    assert result["__typename"] == "ValidationError"
+    assert result["code"] == "BAD_REQUEST"
+    assert result["message"]
+    assert calls == []
