@@ -1,0 +1,166 @@
+"""Hostile operations against the real gateway (security.md §8.3): rejected fast, no upstream call.
+
+Each document goes to the running gateway over its socket while a second client keeps sending a
+normal query; the fault proxy counts upstream calls (it must see none for the hostile ones) and
+the second client's latencies show the process stayed responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from syncgql.graphql.limits import LIMIT_CODES
+from tests.faults.conftest import Gateway, Stack
+from tests.faults.helpers import JOBS, Timer, assert_no_leak, codes
+
+_JOB = 'job(name: "DemoToWarehouse")'
+
+
+def deep(levels: int) -> str:
+    """``job { tasks { job { tasks … } } }``, the schema's real back-edge, ``levels`` deep."""
+    fields = [_JOB] + ["tasks" if i % 2 == 0 else "job" for i in range(levels - 1)]
+    leaf = "id" if fields[-1] == "tasks" else "name"
+    return "{ " + " { ".join(fields) + " { " + leaf + " }" * len(fields) + " }"
+
+
+def aliases(n: int) -> str:
+    return "{ " + " ".join(f"a{i}: __typename" for i in range(n)) + " }"
+
+
+def directives(n: int) -> str:
+    return "{ jobs(first: 1) { nodes { name" + " @include(if: true)" * n + " } } }"
+
+
+def execute_aliases(n: int) -> str:
+    body = " ".join(f'e{i}: executeJob(name: "DemoToWarehouse") {{ __typename }}' for i in range(n))
+    return "mutation { " + body + " }"
+
+
+CIRCULAR = (
+    "query { jobs(first: 1) { nodes { ...A } } } "
+    "fragment A on Job { name tasks { job { ...B } } } "
+    "fragment B on Job { name ...A }"
+)
+
+HUGE_DOCUMENT = "{ " + "jobs { totalCount } " * (5 * 1024 * 1024 // 20) + "}"  # 5 MiB
+
+FAN_OUT = "{ jobs(first: 100000) { nodes { name tasks { id job { name } } } } }"
+
+
+def _payload(kind: str) -> Any:
+    if kind == "batch":
+        return [{"query": JOBS} for _ in range(1000)]
+    documents = {
+        "depth 100": deep(100),
+        "10 000 aliases": aliases(10_000),
+        "circular fragments": CIRCULAR,
+        "5 MB document": HUGE_DOCUMENT,
+        "first: 100000": FAN_OUT,
+        "1 000 directives": directives(1000),
+        "100 aliased executeJob": execute_aliases(100),
+    }
+    return {"query": documents[kind]}
+
+
+CASES = (
+    "depth 100",
+    "10 000 aliases",
+    "circular fragments",
+    "5 MB document",
+    "batch",
+    "first: 100000",
+    "1 000 directives",
+    "100 aliased executeJob",
+)
+
+
+async def _probe(gw: Gateway, stop: asyncio.Event, latencies: list[float]) -> None:
+    """A well-behaved client: its normal query keeps working while the abuse goes on."""
+    async with httpx.AsyncClient(base_url=gw.url, timeout=10) as other:
+        for _ in range(2000):  # bounded; stopped by the event long before
+            if stop.is_set():
+                return
+            started = time.monotonic()
+            response = await other.post("/graphql", json={"query": JOBS})
+            latencies.append(time.monotonic() - started)
+            assert response.status_code == 200
+            assert "errors" not in response.json(), response.text
+            await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("kind", CASES)
+async def test_hostile_operation_is_rejected_before_any_upstream_call(
+    stack: Stack, kind: str
+) -> None:
+    payload = orjson.dumps(_payload(kind))
+    async with stack.gateway() as gw:
+        stop = asyncio.Event()
+        latencies: list[float] = []
+        prober = asyncio.create_task(_probe(gw, stop, latencies))
+        await asyncio.sleep(0.1)
+        baseline = stack.upstream.count()
+        refused_early = False
+        response: httpx.Response | None = None
+        with Timer() as t:
+            try:
+                response = await gw.http.post(
+                    "/graphql", content=payload, headers={"content-type": "application/json"}
+                )
+            except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+                # The gateway answered 413 from Content-Length and closed the socket while
+                # the client was still writing megabytes: the client sees a reset.
+                refused_early = kind == "5 MB document"
+                if not refused_early:
+                    raise
+        # The prober's own calls are GET jobs; the hostile operation may cause none.
+        await asyncio.sleep(0.2)
+        stop.set()
+        await prober
+        hostile_calls = [
+            c for c in stack.upstream.calls[baseline:] if (c.method, c.path) != ("GET", "jobs")
+        ]
+        probe_calls = stack.upstream.count("GET", "jobs")
+        status = "reset" if response is None else str(response.status_code)
+        body: Any = None
+        found: list[str] = []
+        if response is not None:
+            assert_no_leak(response)
+            body = response.json()
+            found = codes(body) if isinstance(body, dict) else []
+        print(
+            f"{kind}: HTTP {status} {found[:2]} in {t.seconds * 1000:.0f} ms; "
+            f"probe {len(latencies)} ok, max {max(latencies) * 1000:.0f} ms"
+        )
+        assert not hostile_calls, hostile_calls
+        assert probe_calls == len(latencies)  # one upstream GET per probe query: no extra
+        assert t.seconds < 1.0
+        assert latencies and max(latencies) < 1.0
+        if response is None:
+            assert refused_early
+            return
+        assert response.status_code in {200, 400, 413}, response.status_code
+        if response.status_code == 200:
+            assert body.get("data") is None, body
+        if kind != "batch":  # strawberry's own 400 for batches has no code (reported)
+            assert found and "None" not in found, body
+        if kind == "circular fragments":
+            assert found == ["GRAPHQL_VALIDATION_FAILED"]
+        elif kind != "batch":
+            assert set(found) & LIMIT_CODES, found
+
+
+async def test_normal_operations_still_work_under_the_limits(stack: Stack) -> None:
+    async with stack.gateway() as gw:
+        body = await gw.gql(deep(5))
+        assert "errors" not in body, body
+        body = await gw.gql(aliases(20))
+        assert "errors" not in body, body
+        body = await gw.gql(execute_aliases(1))
+        assert "errors" not in body, body
+        assert stack.upstream.count("POST", "executeJob") == 1
