@@ -48,6 +48,7 @@ from syncgql.observability.health import ReadinessProbe
 from syncgql.observability.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
 from syncgql.observability.redact import Redactor
 from syncgql.observability.requestid import RequestIdMiddleware
+from syncgql.observability.scrub import ScrubErrorsExtension
 from syncgql.observability.tracing import TracingExtension, load_tracer, upstream_span_observer
 from syncgql.profile import profile_extensions, profile_warnings, view_options
 from syncgql.ratelimit import RateLimit, RateLimiter, RateLimitMiddleware
@@ -236,6 +237,8 @@ def create_app(
     tracer = load_tracer()
     observers: list[CallObserver] = [runtime.metrics.observe_upstream]
     extensions: list[Any] = [
+        # First, so that it leaves last and sees the masked errors (see its docstring).
+        ScrubErrorsExtension.factory(runtime.redactor),
         *profile_extensions(settings),
         OperationLimitsExtension.factory(limits, COST_MODEL, cache=DocumentCache()),
         runtime.metrics.extension(),
