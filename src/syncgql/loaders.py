@@ -33,7 +33,7 @@ from syncgql.upstream.models import (
     Transformation,
     User,
 )
-from syncgql.upstream.odata import And, Eq, In, ODataQuery, Or
+from syncgql.upstream.odata import And, Eq, In, ODataQuery, Or, chunk_or_filters
 
 KeyT = TypeVar("KeyT", bound=Hashable)
 ValueT = TypeVar("ValueT")
@@ -112,24 +112,52 @@ class Loaders:
             for name, rows in zip(names, answers, strict=True)
         }
 
+    def _name_chunks(self, field: str, names: Sequence[str], parts: int = 1) -> list[list[str]]:
+        """Group ``names`` so that ``field eq n or …`` of a group fits the client's filter budget.
+
+        ``parts`` divides the budget when one filter repeats the group on several fields.
+        Unchunked, a page of parents made one URL of several KB, which servers refuse (414).
+        """
+        budget = max(1, self.client.options.max_filter_chars // parts)
+        groups: list[list[str]] = []
+        for chunk in chunk_or_filters(field, names, budget):
+            terms = chunk.operands if isinstance(chunk, Or) else (chunk,)
+            groups.append([str(term.value) for term in terms if isinstance(term, Eq)])
+        return groups
+
     async def _transformations_after(
         self, job_names: Sequence[str]
     ) -> dict[str, list[Transformation]]:
-        page = await self.client.transformations.list(
-            ODataQuery(filter=In("TriggerAfterJob", list(job_names)))
+        pages = await asyncio.gather(
+            *(
+                self.client.transformations.list(ODataQuery(filter=In("TriggerAfterJob", group)))
+                for group in self._name_chunks("TriggerAfterJob", job_names)
+            )
         )
-        return _group(page.items, "trigger_after_job")
+        return _group((row for page in pages for row in page.items), "trigger_after_job")
 
     async def _jobs_using(self, connection_names: Sequence[str]) -> dict[str, list[Job]]:
-        names = list(connection_names)
-        page = await self.client.jobs.list(
-            ODataQuery(filter=Or(In("Source", names), In("Destination", names)))
+        # Each group appears twice (Source and Destination): half the budget per field, measured
+        # on the longer field name.
+        pages = await asyncio.gather(
+            *(
+                self.client.jobs.list(
+                    ODataQuery(filter=Or(In("Source", group), In("Destination", group)))
+                )
+                for group in self._name_chunks("Destination", connection_names, parts=2)
+            )
         )
         used: dict[str, list[Job]] = {}
-        for job in page.items:
-            for name in {job.source, job.destination}:
-                if name is not None and name in connection_names:
-                    used.setdefault(name, []).append(job)
+        seen: set[str | None] = set()
+        for page in pages:
+            for job in page.items:
+                # A job whose source and destination fall in different groups comes twice.
+                if job.job_name in seen:
+                    continue
+                seen.add(job.job_name)
+                for name in {job.source, job.destination}:
+                    if name is not None and name in connection_names:
+                        used.setdefault(name, []).append(job)
         return used
 
     async def _last_runs(self, job_names: Sequence[str]) -> dict[str, HistoryRow]:

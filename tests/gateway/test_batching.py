@@ -8,10 +8,11 @@ request-scoped DataLoaders and fetched in one (or a few chunked) OData calls.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
-from tests.gateway.conftest import Gateway
+from tests.gateway.conftest import Gateway, query_params
 
 DASHBOARD = """{ jobs(first: 100) { edges { node {
   name status { status } tasks { query } source { name providerName } destination { name }
@@ -143,3 +144,37 @@ async def test_dashboard_with_a_full_page_of_100_jobs(gateway: Gateway) -> None:
     ran = [n for n in nodes if n["name"].startswith("Job") and n["lastRun"] is not None]
     assert len(ran) == 48
     assert {n["lastRun"]["status"] for n in ran} == {"SUCCESS"}
+
+
+async def test_reverse_relations_of_many_parents_keep_urls_short(gateway: Gateway) -> None:
+    """``Connection.jobs`` and ``Job.transformations`` batch every parent, in short URLs."""
+    names = [f"Connection-with-a-long-name-{i:03d}" for i in range(60)]
+    for name in names:
+        data = await gateway.data(
+            """mutation($n: String!) { createConnection(input: {name: $n, providerName: "Demo",
+                 connectionString: "Rows=5"}) { __typename } }""",
+            {"n": name},
+        )
+        assert data["createConnection"]["__typename"] == "CreateConnectionSuccess"
+    await create_job(gateway, "UsesLast", names[-1], ["REPLICATE [customers]"])
+    body, calls = await gateway.traced(
+        "{ connections(first: 100) { nodes { name jobs { name } } } "
+        "jobs(first: 100) { nodes { name transformations { name } } } }"
+    )
+    assert "errors" not in body, body["errors"]
+    jobs_of = {
+        c["name"]: [j["name"] for j in c["jobs"]] for c in body["data"]["connections"]["nodes"]
+    }
+    assert jobs_of[names[-1]] == ["UsesLast"]
+    assert jobs_of[names[0]] == []
+    assert jobs_of["SlowDemo"] == ["SlowOrders"]
+    transformations = {j["name"]: j["transformations"] for j in body["data"]["jobs"]["nodes"]}
+    assert transformations["DemoToWarehouse"] == [{"name": "CustomerTotals"}]
+    limit = gateway.app.app.state.runtime.client.options.max_filter_chars
+    for _, url in gateway.upstream.calls:
+        filter_value = query_params(url).get("$filter", "")
+        assert len(quote(filter_value, safe="")) <= limit + 100, url[:200]
+    # Still batched: a few chunked calls for 63 connections, not one per connection.
+    by_connection = [u for _, u in calls if "Source eq" in u]
+    assert 2 <= len(by_connection) <= 8
+    assert len([u for _, u in calls if "TriggerAfterJob eq" in u]) == 1
