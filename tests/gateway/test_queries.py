@@ -356,3 +356,23 @@ async def test_single_reads_use_one_call_each(gateway: Gateway) -> None:
     method, url = calls[0]
     assert method == "GET"
     assert "JobName eq 'DemoToWarehouse'" in url
+
+
+async def test_job_logs_of_one_run_and_filtered_runs(gateway: Gateway) -> None:
+    first = await run_job(gateway, "DemoToWarehouse")
+    second = await run_job(gateway, "DemoToWarehouse")
+    data = await gateway.data(
+        """query($r: ID) { job(name: "DemoToWarehouse") {
+             all: logs { runId }
+             one: logs(runId: $r) { runId lines }
+             runs(filter: {status: {eq: "SUCCESS"}},
+                  orderBy: [{field: RUN_START_DATE, direction: ASC}]) { nodes { runId } }
+             none: runs(filter: {status: {eq: "FAILED"}}) { totalCount nodes { runId } } } }""",
+        {"r": first["runId"]},
+    )
+    job = data["job"]
+    assert [log["runId"] for log in job["all"]] == [second["runId"], first["runId"]]
+    assert [log["runId"] for log in job["one"]] == [first["runId"]]
+    assert job["one"][0]["lines"]
+    assert [r["runId"] for r in job["runs"]["nodes"]] == [first["runId"], second["runId"]]
+    assert job["none"] == {"totalCount": 0, "nodes": []}
