@@ -706,3 +706,124 @@ async def test_inputs_the_gateway_rejects_before_calling_sync(
     assert result["code"] == "BAD_REQUEST"
     assert result["message"]
     assert calls == []
+
+
+JOB_OPTIONS: dict[str, Any] = {
+    "scheduled": True,
+    "scheduledCron": "0 4 * * 1",
+    "verbosity": 3,
+    "tableNamePrefix": "f_",
+    "truncateTableData": True,
+    "dropTable": True,
+    "batchSize": 123,
+    "commandTimeout": 45,
+    "notifyWindowsEvent": True,
+    "sendEmailNotification": True,
+    "notifyEmailTo": "a@example.com",
+    "notifyEmailSubject": "subj",
+    "emailErrorOnly": True,
+    "useGmtDateTime": True,
+    "autoTruncateStrings": True,
+    "continueOnError": True,
+    "alterSchema": False,
+    "replicateInterval": 2,
+    "replicateIntervalUnit": "days",
+    "replicateStartDate": "2024-01-01",
+    "skipDeleted": True,
+    "otherCacheOptions": "x=1",
+    "cacheSchema": "cs",
+    "preJob": "SELECT 1",
+    "postJob": "SELECT 2",
+    "type": "REPLICATE_ALL",
+}
+
+
+async def test_every_job_option_round_trips(gateway: Gateway) -> None:
+    selection = " ".join(JOB_OPTIONS)
+    created = await mutate(
+        gateway,
+        "createJob",
+        "createJob(input: $job)",
+        f"... on CreateJobSuccess {{ job {{ {selection} typeCode }} }}",
+        {
+            "job": (
+                "CreateJobInput!",
+                {"name": "Full", "source": "DemoSource", "destination": "Warehouse", **JOB_OPTIONS},
+            )
+        },
+    )
+    assert created["__typename"] == "CreateJobSuccess", created
+    assert created["job"] == {**JOB_OPTIONS, "typeCode": 2}
+    listed = await gateway.data(
+        f'{{ jobs(filter: {{name: {{eq: "Full"}}}}) {{ nodes {{ {selection} }} }} }}'
+    )
+    assert listed["jobs"]["nodes"] == [JOB_OPTIONS]
+    changed = {
+        "verbosity": 1,
+        "batchSize": 9,
+        "scheduled": False,
+        "notifyEmailTo": "z@example.com",
+        "type": "STANDARD",
+    }
+    updated = await mutate(
+        gateway,
+        "updateJob",
+        'updateJob(name: "Full", input: $input)',
+        f"... on UpdateJobSuccess {{ job {{ {selection} }} }}",
+        {"input": ("UpdateJobInput!", changed)},
+    )
+    assert updated["job"] == {**JOB_OPTIONS, **changed}
+
+
+async def test_every_transformation_option_round_trips(gateway: Gateway) -> None:
+    options = {
+        "connectionName": "Warehouse",
+        "triggerMode": "SCHEDULED",
+        "scheduledCron": "5 5 * * *",
+        "verbosity": 4,
+        "commandTimeout": 9,
+        "automaticJobRetry": True,
+        "sendEmailNotification": True,
+        "notifyEmailTo": "x@example.com",
+        "notifyEmailSubject": "s",
+        "emailErrorOnly": True,
+        "triggerTasks": "t1",
+    }
+    selection = " ".join(options)
+    created = await mutate(
+        gateway,
+        "createTransformation",
+        "createTransformation(input: $t)",
+        f"... on CreateTransformationSuccess {{ transformation {{ {selection} }} }}",
+        {"t": ("CreateTransformationInput!", {"name": "TF", "queries": ["SELECT 1"], **options})},
+    )
+    assert created["transformation"] == options
+    listed = await gateway.data(
+        f'{{ transformations(filter: {{name: {{eq: "TF"}}}}) {{ nodes {{ {selection} }} }} }}'
+    )
+    assert listed["transformations"]["nodes"] == [options]
+
+
+async def test_user_fields_round_trip(gateway: Gateway) -> None:
+    created = await mutate(
+        gateway,
+        "createUser",
+        """createUser(input: {name: "fed", password: "p", federationId: "fid-1",
+             roles: ["cdata_standard", "cdata_job_creator"]})""",
+        "... on CreateUserSuccess { user { name rolesText roles active federationId expiredIn } }",
+    )
+    assert created["user"] == {
+        "name": "fed",
+        "rolesText": "cdata_standard,cdata_job_creator",
+        "roles": ["cdata_standard", "cdata_job_creator"],
+        "active": True,
+        "federationId": "fid-1",
+        "expiredIn": 0,
+    }
+    updated = await mutate(
+        gateway,
+        "updateUser",
+        'updateUser(name: "fed", input: {expiredIn: 30, password: "q"})',
+        "... on UpdateUserSuccess { user { expiredIn roles } }",
+    )
+    assert updated["user"] == {"expiredIn": 30, "roles": ["cdata_standard", "cdata_job_creator"]}
