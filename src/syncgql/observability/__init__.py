@@ -5,4 +5,6 @@
 - :mod:`syncgql.observability.requestid`: the ``X-Request-ID`` middleware.
 - :mod:`syncgql.observability.metrics`: the Prometheus registry of one app.
 - :mod:`syncgql.observability.tracing`: OpenTelemetry spans when the package is installed.
+- :mod:`syncgql.observability.health`: the cached checks behind ``/readyz``.
+- :mod:`syncgql.observability.scrub`: secrets scrubbed out of GraphQL error messages.
 """
