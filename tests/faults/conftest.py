@@ -28,16 +28,27 @@ GatewayFactory = Callable[..., contextlib.AbstractAsyncContextManager["Gateway"]
 
 
 @contextlib.asynccontextmanager
-async def serve(app: Any, *, sock: socket.socket | None = None) -> AsyncIterator[str]:
-    """Serve an ASGI app with uvicorn on a free 127.0.0.1 port; yields ``http://127.0.0.1:P``."""
+async def serve(
+    app: Any, *, sock: socket.socket | None = None, own_logging: bool = False
+) -> AsyncIterator[str]:
+    """Serve an ASGI app with uvicorn on a free 127.0.0.1 port; yields ``http://127.0.0.1:P``.
+
+    ``own_logging`` leaves logging as the caller configured it (as ``syncgql serve`` does,
+    with ``log_config=None``) and logs everything, access lines included.
+    """
     if sock is None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    logging_options: dict[str, Any] = (
+        {"log_config": None, "log_level": "debug", "access_log": True}
+        if own_logging
+        else {"log_level": "warning"}
+    )
     config = uvicorn.Config(
         app,
-        log_level="warning",
+        **logging_options,
         lifespan="on",
         ws_per_message_deflate=False,
         timeout_graceful_shutdown=5,
@@ -97,8 +108,18 @@ class Stack:
     data_dir: Path
 
     @contextlib.asynccontextmanager
-    async def gateway(self, *, token: str | None = None, **settings: Any) -> AsyncIterator[Gateway]:
-        """Start the gateway (real socket) against the proxy with these settings."""
+    async def gateway(
+        self,
+        *,
+        token: str | None = None,
+        app_options: dict[str, Any] | None = None,
+        own_logging: bool = False,
+        **settings: Any,
+    ) -> AsyncIterator[Gateway]:
+        """Start the gateway (real socket) against the proxy with these settings.
+
+        ``app_options`` go to ``create_app`` (e.g. ``redactor``); ``own_logging`` see ``serve``.
+        """
         defaults: dict[str, Any] = {
             "upstream_url": self.proxy_url + "/api.rsc/",
             "token": Secret(token or self.emulator.admin_token),
@@ -109,8 +130,11 @@ class Stack:
             "request_timeout": 4.0,
         }
         defaults.update(settings)
-        app = create_app(Settings(**defaults).validate())
-        async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+        app = create_app(Settings(**defaults).validate(), **(app_options or {}))
+        async with (
+            serve(app, own_logging=own_logging) as url,
+            httpx.AsyncClient(base_url=url, timeout=30) as http,
+        ):
             await self._settle()
             yield Gateway(url, http, self.upstream, app)
 
@@ -126,13 +150,15 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def open_stack(tmp_path: Path, *, token: str | None = None) -> AsyncIterator[Stack]:
+async def open_stack(
+    tmp_path: Path, *, token: str | None = None, own_logging: bool = False
+) -> AsyncIterator[Stack]:
     """Emulator on a socket (admin ``token`` if given), the fault proxy on another."""
     emulator = Emulator(EmulatorConfig(data_dir=tmp_path / "emulator", token=token))
-    async with serve(emulator.app) as emulator_url:
+    async with serve(emulator.app, own_logging=own_logging) as emulator_url:
         upstream = FaultUpstream(target=emulator_url)
         try:
-            async with serve(upstream.app) as proxy_url:
+            async with serve(upstream.app, own_logging=own_logging) as proxy_url:
                 yield Stack(emulator, emulator_url, upstream, proxy_url, tmp_path)
         finally:
             await upstream.aclose()
