@@ -495,19 +495,20 @@ async def wait_for_run(gateway: Gateway, run_id: str, seconds: float = 20.0) -> 
     raise AssertionError(f"run {run_id} did not finish in {seconds}s: {run}")
 
 
-async def make_quick_slow_job(gateway: Gateway) -> None:
-    """Shrink ``SlowDemo`` so a run lasts about a second instead of the seeded five."""
+async def set_slow_demo(gateway: Gateway, rows: int, delay_ms: int) -> None:
+    """Resize ``SlowDemo``: ``SlowOrders`` reads it in batches of 250 rows, pausing after each."""
     result = await mutate(
         gateway,
         "updateConnection",
-        'updateConnection(name: "SlowDemo",'
-        ' input: {connectionString: "Rows=1000;BatchDelayMs=40"})',
+        'updateConnection(name: "SlowDemo", input: {connectionString: $c})',
+        variables={"c": ("String", f"Rows={rows};BatchDelayMs={delay_ms}")},
     )
     assert result["__typename"] == "UpdateConnectionSuccess"
 
 
 async def test_execute_without_waiting_then_follow_the_run(gateway: Gateway) -> None:
-    await make_quick_slow_job(gateway)
+    # About a second of running (4 batches, 250 ms apart): long enough to watch, short to wait.
+    await set_slow_demo(gateway, rows=1000, delay_ms=250)
     started = await mutate(
         gateway,
         "executeJob",
@@ -557,6 +558,8 @@ async def test_cancel_running_job_then_cancel_idle_job(gateway: Gateway) -> None
 
 
 async def test_execute_with_timeout_returns_while_running(gateway: Gateway) -> None:
+    # A run of about 6 s against a 1 s timeout; cancelled right after.
+    await set_slow_demo(gateway, rows=5000, delay_ms=300)
     started = await mutate(
         gateway,
         "executeJob",
