@@ -106,3 +106,29 @@ async def test_unknown_job_is_an_error_before_streaming(live: LiveServer, protoc
         assert "NoSuchJob" in errors[0]["message"]
         assert errors[0].get("extensions", {}).get("code") in {None, "NOT_FOUND"}
     await live.wait_no_subscribers()
+
+
+async def test_back_to_back_runs_each_show_their_outcome(live: LiveServer) -> None:
+    query = """subscription {
+      jobStatusChanged(jobNames: ["DemoToWarehouse"]) { status runId job { name } }
+    }"""
+    async with asyncio.timeout(30), connect(live) as ws:
+        client = WsClient(ws, TRANSPORT_WS)
+        await client.init()
+        op = await client.subscribe(query)
+        first = (await client.next_data(op))["jobStatusChanged"]
+        # Nested fields load the job with the subscriber's credentials.
+        assert first["job"] == {"name": "DemoToWarehouse"}
+        runs = []
+        for _ in range(2):
+            # `wait: true`: the run is over before the watcher's next poll, so the
+            # watcher may see SUCCESS -> SUCCESS; that is still a transition (a new run).
+            await live.gql(
+                'mutation { executeJob(name: "DemoToWarehouse", wait: true) { __typename } }'
+            )
+            event = (await client.next_data(op))["jobStatusChanged"]
+            while event["status"] != "SUCCESS" or event["runId"] in runs:
+                event = (await client.next_data(op))["jobStatusChanged"]
+            runs.append(event["runId"])
+        assert len(set(runs)) == 2 and all(runs), runs
+    await live.wait_no_subscribers()

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from syncgql.events import (
     Broadcaster,
@@ -34,6 +37,10 @@ from syncgql.upstream.models import JobStatusRow, RunStatus
 logger = logging.getLogger("syncgql.live")
 
 LEASE_TTL_SECONDS = 5.0
+#: Decoded events kept for reuse: a few per job is plenty, as all subscribers read one at once.
+SHARED_EVENTS = 256
+
+T = TypeVar("T")
 
 
 def _status_name(status: RunStatus | None) -> str:
@@ -85,6 +92,9 @@ class LiveEvents:
     replica_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     #: The Redis lease period: a dead poller is replaced within two of them.
     lease_ttl: float = LEASE_TTL_SECONDS
+    _shared: OrderedDict[tuple[str, bytes], Any] = field(
+        default_factory=OrderedDict, init=False, repr=False
+    )
 
     async def start(
         self,
@@ -170,6 +180,23 @@ class LiveEvents:
         """Poll at once, so a change made through syncgql is published without waiting a tick."""
         if self.watcher is not None:
             await self.watcher.poke(job_name)
+
+    def shared(self, kind: str, payload: bytes, build: Callable[[bytes], T]) -> T:
+        """``build(payload)``, made once per published payload for all its subscribers.
+
+        A status change reaches every subscriber as the same bytes: decoding them (and
+        building the object the selection runs on) once instead of per subscriber is most
+        of the fan-out's own cost. ``kind`` separates different builds of one payload.
+        """
+        key = (kind, payload)
+        try:
+            value: T = self._shared[key]
+        except KeyError:
+            value = build(payload)
+            self._shared[key] = value
+            if len(self._shared) > SHARED_EVENTS:
+                self._shared.popitem(last=False)
+        return value
 
     def subscriber_count(self) -> int:
         """Local subscriptions open on the broadcaster."""

@@ -76,6 +76,11 @@ class JobStatusChange:
     async def job(self, info: Info) -> Annotated[Job, strawberry.lazy(_JOB)] | None:
         """Batched by name."""
         context: Context = info.context
+        if context.shared:
+            # A socket lives for hours: never serve an event's nested fields from a stale
+            # cache. Fresh loaders only here, where they are used: building them for every
+            # event of every subscriber was a large part of the fan-out's cost.
+            context.loaders = Loaders(context.client)
         return await context.loaders.job.get(self.job_name)  # type: ignore[return-value]
 
 
@@ -132,6 +137,21 @@ def _change(event: JobStatusEvent | None, snapshot: JobStatusSnapshot) -> JobSta
         records_affected=snapshot.records_affected,
         observed_at=datetime.fromtimestamp(observed, UTC),
     )
+
+
+def _same_run_state(before: JobStatusSnapshot, after: JobStatusSnapshot) -> bool:
+    # A new run that started and ended between two polls (SUCCESS -> SUCCESS) is a
+    # transition too: compare the run, not only the status.
+    return (before.status, before.run_id, before.run_start_date) == (
+        after.status,
+        after.run_id,
+        after.run_start_date,
+    )
+
+
+def _change_of(payload: bytes) -> JobStatusChange:
+    event = decode_event(payload)
+    return _change(event, event.current)
 
 
 def _progress(snapshot: JobStatusSnapshot, *, finished: bool) -> JobProgress:
@@ -236,11 +256,6 @@ async def _merge(feeds: Sequence[Feed]) -> AsyncIterator[bytes]:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _fresh_loaders(context: Context) -> None:
-    # A socket lives for hours: never serve an event's nested fields from a stale cache.
-    context.loaders = Loaders(context.client)
-
-
 @strawberry.type(description="Live updates of CData Sync, pushed over WebSockets or SSE.")
 class Subscription:
     """Root subscription type."""
@@ -287,7 +302,7 @@ class Subscription:
                 yield change
             denied: set[str] = set()
             async for payload in _merge(feeds):
-                event = decode_event(payload)
+                event = live.shared("event", payload, decode_event)
                 name = event.job_name
                 if last_sequence.get(name, -1) >= event.sequence:
                     continue
@@ -300,10 +315,10 @@ class Subscription:
                         denied.add(name)
                         continue
                     visible.add(name)
-                if event.previous is not None and event.previous.status == event.current.status:
+                if event.previous is not None and _same_run_state(event.previous, event.current):
                     continue  # progress only: jobProgress carries that
-                _fresh_loaders(context)
-                yield _change(event, event.current)
+                # One object per event for all subscribers: resolvers only read it.
+                yield live.shared("change", payload, _change_of)
 
     @strawberry.subscription(
         description=(
@@ -329,7 +344,7 @@ class Subscription:
             if current:
                 yield _progress(current[0], finished=False)
             async for payload in feed:
-                snapshot = decode_event(payload).current
+                snapshot = live.shared("event", payload, decode_event).current
                 if snapshot.active:
                     running = True
                     yield _progress(snapshot, finished=False)
