@@ -25,10 +25,11 @@ __all__ = [
     "configure_logging",
 ]
 
-# Attributes every LogRecord has; anything else was passed in ``extra=`` and is logged too.
+# Attributes every LogRecord has; anything else was passed in ``extra=`` and is logged too
+# (except uvicorn's ``color_message``, the same text with terminal colour codes).
 _STANDARD = frozenset(
     vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None)).keys()
-) | {"message", "asctime", "request_id", "taskName"}
+) | {"message", "asctime", "request_id", "taskName", "color_message"}
 
 
 class RedactionFilter(logging.Filter):

@@ -31,7 +31,7 @@ MASK = "***"
 # (A pattern of key names, not a password.)
 _HIDDEN_KEY_NAME = (
     r"[\w.@-]*?(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|"
-    r"private[_-]?key|credential|signature|sas|authorization|cookie|session[_-]?id)[\w.-]*"
+    r"private[_-]?key|signature|sas|authorization|cookie|session[_-]?id)[\w.-]*"
 )
 # ``"key": "value"`` (JSON, Python reprs): the value runs to the closing quote.
 _JSON_PAIR = re.compile(
