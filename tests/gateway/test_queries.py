@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.gateway.conftest import Gateway
 
 SEED_JOBS = ["BrokenJob", "DemoToWarehouse", "NightlyOrders", "SlowOrders"]
@@ -376,3 +378,38 @@ async def test_job_logs_of_one_run_and_filtered_runs(gateway: Gateway) -> None:
     assert job["one"][0]["lines"]
     assert [r["runId"] for r in job["runs"]["nodes"]] == [first["runId"], second["runId"]]
     assert job["none"] == {"totalCount": 0, "nodes": []}
+
+
+@pytest.mark.parametrize(
+    ("connection_string", "secrets"),
+    [
+        # A doubled quote inside a quoted value is an escaped quote, not the end of the value.
+        ("Server=h;Password='it''s;hunter2';Port=1", ["it", "hunter2"]),
+        ('Server=h;Password="a"";hunter2";Port=1', ["hunter2"]),
+        # ODBC braces may hold `;` too, and `}}` is an escaped brace.
+        ("Driver=x;PWD={ab;hunter2}}z};Port=1", ["hunter2", "ab;"]),
+        # A password inside a URL-valued property.
+        ("URI=https://bob:hunter2@files.example/x;Port=1", ["hunter2"]),
+        ("ProxyPass=hunter2;SharedAccessSignature=sv-hunter3;Port=1", ["hunter2", "hunter3"]),
+        # An unterminated quote: everything after it is the value.
+        ("Server=h;Password='hunter2;Port=1", ["hunter2"]),
+    ],
+)
+async def test_connection_string_secrets_never_leak(
+    gateway: Gateway, connection_string: str, secrets: list[str]
+) -> None:
+    data = await gateway.data(
+        """mutation($cs: String!) { createConnection(input: {name: "Leaky", providerName: "X",
+             connectionString: $cs}) { ... on CreateConnectionSuccess {
+             connection { connectionString properties { name value secret } } } } }""",
+        {"cs": connection_string},
+    )
+    conn = data["createConnection"]["connection"]
+    shown = conn["connectionString"] + repr(conn["properties"])
+    for secret in secrets:
+        assert secret not in shown, shown
+    # The harmless parts are still readable, and the pairs are still pairs.
+    props = {p["name"]: p["value"] for p in conn["properties"]}
+    if "Port" in connection_string and "'hunter2;Port" not in connection_string:
+        assert props["Port"] == "1"
+        assert conn["connectionString"].endswith(";Port=1")
