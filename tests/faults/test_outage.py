@@ -63,7 +63,7 @@ async def test_subscription_rides_out_an_upstream_outage(stack: Stack) -> None:
             failed_calls = stack.upstream.count()
             stack.upstream.set(Fault())  # the upstream is back
             recovered = time.monotonic()
-            statuses = []
+            statuses: list[str] = []
             while not statuses or statuses[-1] not in {"SUCCESS", "FAILED", "WARNING"}:
                 statuses.append(await _next_status(ws))
             took = time.monotonic() - recovered
