@@ -47,7 +47,7 @@ from syncgql.loaders import Loaders
 from syncgql.observability.health import ReadinessProbe
 from syncgql.observability.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
 from syncgql.observability.redact import Redactor
-from syncgql.observability.requestid import RequestIdMiddleware
+from syncgql.observability.requestid import RequestIdMiddleware, register_credentials
 from syncgql.observability.scrub import ScrubErrorsExtension
 from syncgql.observability.tracing import TracingExtension, load_tracer, upstream_span_observer
 from syncgql.profile import profile_extensions, profile_warnings, view_options
@@ -144,6 +144,8 @@ class SyncgqlGraphQL(GraphQLHTTP):
         headers = {k.lower(): str(v) for k, v in params.items() if isinstance(v, str | int)}
         if "authtoken" in headers and "x-cdata-authtoken" not in headers:
             headers["x-cdata-authtoken"] = headers["authtoken"]
+        # A token sent in connection_init is a secret like any header: never in a log.
+        register_credentials(headers, runtime.redactor)
         request_headers = context.request.headers if context.request is not None else {}
         merged = {**dict(request_headers), **headers}
         try:

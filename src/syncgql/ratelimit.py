@@ -1,7 +1,10 @@
 """Per-caller rate limiting: a token bucket per caller, in Redis when configured.
 
 The caller is the SHA-256 of the credential it sends (``x-cdata-authtoken`` or
-``Authorization``) — never the raw token — else its client address. Each request to a limited
+``Authorization``) — never the raw token — else its client address. Callers with a credential
+also draw from a bucket of their address ``ADDRESS_SCALE`` times larger, so rotating made-up
+tokens does not escape the limit (behind a proxy, run uvicorn with ``--proxy-headers`` so the
+address is the client's). Each request to a limited
 path takes one token; a bucket holds ``burst`` tokens and refills at ``rate`` per second.
 A refused HTTP request gets ``429`` with ``Retry-After`` and a GraphQL error body
 (``extensions.code = RATE_LIMITED``); a refused WebSocket handshake is closed with 1008.
@@ -30,6 +33,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = [
+    "ADDRESS_SCALE",
     "LocalBuckets",
     "RateLimit",
     "RateLimitMiddleware",
@@ -39,6 +43,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("syncgql.ratelimit")
+
+ADDRESS_SCALE = 10.0
+"""Callers with credentials also draw from their address's bucket, 10 times larger."""
 
 # KEYS[1] bucket; ARGV rate (tokens/s), burst. Returns the wait in seconds as text ("0": go).
 _BUCKET_LUA = """
@@ -97,10 +104,13 @@ class LocalBuckets:
         self._max = max_callers
         self._clock = clock
 
-    def take(self, key: str) -> float:
-        """Take one token; return 0 when allowed, else the seconds until one is available."""
+    def take(self, key: str, scale: float = 1.0) -> float:
+        """Take one token; return 0 when allowed, else the seconds until one is available.
+
+        ``scale`` multiplies rate and burst (the looser per-address bucket).
+        """
         now = self._clock()
-        rate, burst = self.limit.rate, float(self.limit.burst)
+        rate, burst = self.limit.rate * scale, float(self.limit.burst) * scale
         tokens, stamp = self._buckets.pop(key, (burst, now))
         tokens = min(burst, tokens + max(0.0, now - stamp) * rate)
         wait = 0.0
@@ -125,10 +135,11 @@ class RedisBuckets:
         self.prefix = prefix
         self._script = redis.register_script(_BUCKET_LUA)
 
-    async def take(self, key: str) -> float:
+    async def take(self, key: str, scale: float = 1.0) -> float:
         """Take one token in Redis; raises ``RedisError``/``OSError`` when Redis fails."""
         answer = await self._script(
-            keys=[self.prefix + key], args=[repr(self.limit.rate), str(self.limit.burst)]
+            keys=[self.prefix + key],
+            args=[repr(self.limit.rate * scale), repr(float(self.limit.burst) * scale)],
         )
         return float(answer.decode() if isinstance(answer, bytes) else answer)
 
@@ -168,12 +179,12 @@ class RateLimiter:
         """True while Redis failed recently and buckets are local."""
         return time.monotonic() < self._degraded_until
 
-    async def take(self, key: str) -> float:
+    async def take(self, key: str, scale: float = 1.0) -> float:
         """Take one token for ``key``: 0 when allowed, else seconds to wait."""
         if self.shared is not None and not self.degraded:
             try:
                 async with asyncio.timeout(self._redis_timeout * 2):
-                    return await self.shared.take(key)
+                    return await self.shared.take(key, scale)
             except (RedisError, OSError, TimeoutError) as exc:
                 logger.warning(
                     "rate limiter: Redis failed (%s); using local buckets for %g s",
@@ -181,7 +192,7 @@ class RateLimiter:
                     self._retry_after,
                 )
                 self._degraded_until = time.monotonic() + self._retry_after
-        return self.local.take(key)
+        return self.local.take(key, scale)
 
     async def aclose(self) -> None:
         """Close the Redis connection pool."""
@@ -238,8 +249,13 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        key = caller_key(Headers(scope=scope), client[0] if client else None)
+        address = client[0] if client else None
+        key = caller_key(Headers(scope=scope), address)
         wait = await limiter.take(key)
+        if wait <= 0 and key.startswith("cred:"):
+            # A looser bucket per address as well, so that sending a new made-up token with
+            # each request does not buy a fresh bucket each time.
+            wait = await limiter.take(f"addr:{address or 'unknown'}", ADDRESS_SCALE)
         if wait <= 0:
             await self.app(scope, receive, send)
             return

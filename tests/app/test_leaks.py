@@ -10,6 +10,7 @@ test also proves that canaries did reach the logging system and were scrubbed on
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import logging
@@ -115,3 +116,23 @@ async def test_no_planted_secret_in_logs_or_responses(
     for canary in (SETTINGS_TOKEN, CONN_PASSWORD, QUERY_TOKEN):
         assert canary in caplog.text, canary
     assert "authtoken=***" in output
+
+
+async def test_connection_init_tokens_are_registered_for_redaction(
+    live_gateway: Any,
+) -> None:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    token = "CANARY-ws-init-4c1d"
+    async with live_gateway() as live:
+        ws = await connect(live.ws_url, subprotocols=["graphql-transport-ws"], open_timeout=5)  # type: ignore[list-item]
+        try:
+            init = {"type": "connection_init", "payload": {"authToken": token}}
+            await ws.send(json.dumps(init))
+            with contextlib.suppress(ConnectionClosed):  # refused with 4403: the token was seen
+                await ws.recv()
+        finally:
+            await ws.close()
+        assert token in live.runtime.redactor.known
+        assert token not in live.runtime.redactor(f"rejected {token}")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from starlette.datastructures import Headers
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from syncgql.config import Profile, Settings
 from syncgql.ratelimit import LocalBuckets, RateLimit, RateLimiter, caller_key
@@ -115,3 +118,23 @@ async def test_redis_down_falls_back_to_local_buckets() -> None:
             assert await limiter.take("ip:1") > 0
         finally:
             await limiter.aclose()
+
+
+async def test_made_up_tokens_do_not_buy_fresh_buckets(make_gateway: Factory) -> None:
+    # burst 1, address bucket 10: the 11th request from one address is refused whatever token.
+    async with make_gateway(rate_limit=0.1, rate_burst=1) as gw:
+        statuses = [
+            (await gw.post(QUERY, headers={"x-cdata-authtoken": f"made-up-{i}"})).status_code
+            for i in range(12)
+        ]
+        assert statuses[:10] == [200] * 10
+        assert statuses[10:] == [429, 429]
+
+
+async def test_websocket_handshakes_are_limited(live_gateway: Any) -> None:
+    async with live_gateway(rate_limit=0.1, rate_burst=1) as live:
+        first = await connect(live.ws_url, subprotocols=["graphql-transport-ws"], open_timeout=5)  # type: ignore[list-item]
+        await first.close()
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(live.ws_url, subprotocols=["graphql-transport-ws"], open_timeout=5)  # type: ignore[list-item]
+        assert refused.value.response.status_code == 403

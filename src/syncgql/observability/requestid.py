@@ -16,6 +16,7 @@ import base64
 import binascii
 import re
 import uuid
+from collections.abc import Mapping
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,7 +24,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from syncgql.observability.redact import Redactor
 from syncgql.upstream.http import REQUEST_ID
 
-__all__ = ["REQUEST_ID_HEADER", "RequestIdMiddleware", "accept_request_id"]
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "RequestIdMiddleware",
+    "accept_request_id",
+    "register_credentials",
+]
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -36,7 +42,8 @@ def accept_request_id(value: str | None) -> str:
     return uuid.uuid4().hex
 
 
-def _register_credentials(headers: Headers, redactor: Redactor) -> None:
+def register_credentials(headers: Mapping[str, str], redactor: Redactor) -> None:
+    """Tell the redactor about the credentials in these headers (token, Basic password)."""
     redactor.add(headers.get("x-cdata-authtoken"), recent=True)
     authorization = headers.get("authorization")
     if not authorization:
@@ -68,7 +75,7 @@ class RequestIdMiddleware:
         request_id = accept_request_id(headers.get(REQUEST_ID_HEADER))
         scope.setdefault("state", {})["request_id"] = request_id
         if self.redactor is not None:
-            _register_credentials(headers, self.redactor)
+            register_credentials(headers, self.redactor)
         token = REQUEST_ID.set(request_id)
 
         async def send_with_id(message: Message) -> None:
