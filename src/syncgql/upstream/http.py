@@ -4,6 +4,7 @@ One logical call = credentials + request id headers → circuit breaker → atte
 capped body) → status mapping → maybe retry. Retries happen only when the call site says the
 call is idempotent (reads and the read actions); ``executeJob``, ``executeQuery``, ``cancelJob``
 and writes are sent once whatever happens, so a flaky network can never run a job twice.
+The transport is aiohttp under httpx's API when installed (see ``syncgql.upstream.transport``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from syncgql.upstream.auth import Credentials
 from syncgql.upstream.breaker import CircuitBreaker
 from syncgql.upstream.errormap import error_for_status
 from syncgql.upstream.options import ClientOptions, RetryOptions
+from syncgql.upstream.transport import default_transport
 
 __all__ = ["REQUEST_ID", "HttpPipeline", "RetryBudget", "WireResponse"]
 
@@ -103,14 +105,15 @@ class HttpPipeline:
         self.options = options or ClientOptions()
         t = self.options.timeouts
         self._timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool)
+        limits = httpx.Limits(
+            max_connections=self.options.max_connections,
+            max_keepalive_connections=self.options.max_keepalive,
+        )
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
-            transport=transport,
+            transport=transport or default_transport(self.options.verify, limits),
             timeout=self._timeout,
-            limits=httpx.Limits(
-                max_connections=self.options.max_connections,
-                max_keepalive_connections=self.options.max_keepalive,
-            ),
+            limits=limits,
             verify=self.options.verify,
             follow_redirects=False,
             # Proxy variables of the host must not reroute (or log) upstream calls.
