@@ -77,7 +77,8 @@ def mapped(status: int, content: bytes, headers: dict[str, str] | None = None):
             "no",
         ),
         (400, b"plain words from a proxy", UpstreamBadRequestError, "", "plain words"),
-        (404, HTML, UpstreamNotFoundError, "", "502 Bad Gateway"),
+        # A proxy's HTML page is never excerpted (it names internal hosts): generic text.
+        (404, HTML, UpstreamNotFoundError, "", "The upstream rejected the request (HTTP 404)."),
         (400, b"", UpstreamBadRequestError, "", "HTTP 400"),
         (400, b'"just a string"', UpstreamBadRequestError, "", "just a string"),
         (400, b'{"message": "top-level message"}', UpstreamBadRequestError, "", "top-level"),
@@ -149,3 +150,15 @@ async def test_errors_through_the_client(make_client, status, kind):
         await client.jobs.get("My Job")
     assert caught.value.path == "jobs('My Job')"
     assert caught.value.method == "GET"
+
+
+@pytest.mark.parametrize("status", [400, 404, 405, 409, 418])
+def test_html_pages_are_never_excerpted(status):
+    page = b"  <!DOCTYPE html><title>Oops</title><p>nginx on lb-internal-7 (10.0.0.7)</p>"
+    for headers in ({}, {"content-type": "text/html; charset=utf-8"}):
+        error = mapped(status, page, headers)
+        assert "10.0.0.7" not in str(error) and "nginx" not in str(error)
+        assert error.upstream_message == f"The upstream rejected the request (HTTP {status})."
+    # A text/html answer that does not start with a tag is still a proxy page.
+    error = mapped(400, b"Request blocked by lb-internal-7", {"content-type": "text/html"})
+    assert "lb-internal-7" not in str(error)

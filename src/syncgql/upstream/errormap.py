@@ -2,7 +2,9 @@
 
 Tolerates every error body §11 lists: ``{"error": {"code", "message"}}``, JSON without a code,
 plain text and HTML (proxy pages). For 4xx the message is the upstream's (or a short excerpt of
-its text) because it helps the caller; for 5xx the body is never repeated.
+its text) because it helps the caller; for 5xx the body is never repeated, and neither is an
+HTML page whatever its status: it comes from a proxy or load balancer in front of Sync, not from
+Sync, and names internal hosts and software rather than anything about the caller's request.
 """
 
 from __future__ import annotations
@@ -66,11 +68,17 @@ def _excerpt(text: str) -> str:
     return flat if len(flat) <= _EXCERPT_CHARS else flat[: _EXCERPT_CHARS - 1] + "…"
 
 
-def _read_body(content: bytes) -> tuple[str, str]:
+def _is_html(content: bytes, content_type: str) -> bool:
+    return "html" in content_type.lower() or content.lstrip()[:1] == b"<"
+
+
+def _read_body(content: bytes, content_type: str = "") -> tuple[str, str]:
     """``(odata_code, message)`` of an error body; message is "" when there is none."""
     try:
         body = orjson.loads(content)
     except orjson.JSONDecodeError:
+        if _is_html(content, content_type):
+            return "", ""
         return "", _excerpt(content.decode("utf-8", errors="replace"))
     if isinstance(body, dict):
         error = body.get("error", body)
@@ -97,7 +105,7 @@ def error_for_status(
     path: str,
 ) -> UpstreamStatusError:
     """The exception for an HTTP error ``status`` (>= 400) answered by the upstream."""
-    code, message = _read_body(content)
+    code, message = _read_body(content, headers.get("content-type", ""))
     where = {"odata_code": code, "method": method, "path": path}
     if status >= 500:
         # A 5xx body may hold stack traces or internals: never repeated (security.md §7.4).
