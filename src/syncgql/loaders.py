@@ -80,7 +80,7 @@ class Loaders:
         self.connection = MappedLoader[str, Connection](client.connections.get_many)
         self.transformation = MappedLoader[str, Transformation](client.transformations.get_many)
         self.user = MappedLoader[str, User](client.users.get_many)
-        self.run = MappedLoader[str, HistoryRow](client.history.get_many)
+        self.run = MappedLoader[str, HistoryRow](self._runs_by_id)
         self.tasks_of = MappedLoader[str, list[Task]](client.tasks.for_jobs, default=list)
         self.status = MappedLoader[str, JobStatusRow](self._all_statuses)
         self.task_statuses = MappedLoader[str, list[JobStatusRow]](
@@ -91,6 +91,13 @@ class Loaders:
         )
         self.jobs_using = MappedLoader[str, list[Job]](self._jobs_using, default=list)
         self.last_run = MappedLoader[str, HistoryRow](self._last_runs)
+
+    async def _runs_by_id(self, run_ids: Sequence[str]) -> dict[str, HistoryRow]:
+        # History ids are integers on every Sync version (sync-api.md §4.8). Any other key
+        # (a forged global id) cannot match, and asking for it makes Sync answer 400, which
+        # the client takes as "this server cannot filter history" for the rest of the
+        # process: one bad id would turn every later history read into a 1000-row scan.
+        return await self.client.history.get_many(k for k in run_ids if k.isdigit())
 
     async def _all_statuses(self, names: Sequence[str]) -> dict[str, JobStatusRow]:
         # One getJobStatus {} answers for every job, whatever the number of keys.

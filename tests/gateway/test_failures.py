@@ -7,6 +7,7 @@ connection), so the rest of the query still runs against the real emulator.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,26 @@ async def test_mutation_upstream_failure_is_an_error_not_a_union_member(tmp_path
 async def test_a_missing_object_is_null_without_error(gateway: Gateway) -> None:
     body = await gateway.gql('{ job(name: "nope") { name } nodes(ids: ["Sm9iOm5vcGU="]) { id } }')
     assert body == {"data": {"job": None, "nodes": [None]}}
+
+
+async def test_forged_run_id_does_not_degrade_history_reads(gateway: Gateway) -> None:
+    data = await gateway.data(
+        'mutation { executeJob(name: "BrokenJob", wait: true) '
+        "{ ... on ExecuteJobSuccess { runId } } }"
+    )
+    run_id = data["executeJob"]["runId"]
+    forged = base64.urlsafe_b64encode(b"JobRun:abc").decode()
+    body, calls = await gateway.traced(
+        "query($id: ID!) { node(id: $id) { id } jobRun(id: $id) { runId } }", {"id": forged}
+    )
+    assert body == {"data": {"node": None, "jobRun": None}}
+    # Never asked: Sync refuses `Id eq 'abc'` with a 400, which the client would take as
+    # "history cannot be filtered" for the life of the process.
+    assert calls == []
+    body, calls = await gateway.traced(
+        "query($id: ID!) { jobRun(id: $id) { runId status } }", {"id": run_id}
+    )
+    assert body["data"]["jobRun"] == {"runId": run_id, "status": "FAILED"}
+    assert len(calls) == 1
+    assert f"$filter=Id eq '{run_id}'" in calls[0][1]
+    assert "$top=1000" not in calls[0][1]
