@@ -178,6 +178,21 @@ async def test_breaker_opens_on_500s_fails_fast_then_closes_again(stack: Stack) 
         await _healthy(gw)
 
 
+async def test_a_total_outage_does_not_multiply_the_load(stack: Stack) -> None:
+    async with stack.gateway() as gw:
+        stack.upstream.set(Fault("error", status=503, match=only("GET")))
+        stack.upstream.reset()
+        results = await _run_many(gw, JOBS, 50, concurrency=5)
+        assert all(
+            codes(body) in (["UPSTREAM_ERROR"], ["UPSTREAM_UNAVAILABLE"]) for body in results
+        )
+        calls = stack.upstream.count("GET")
+        print(f"total outage: 50 queries, {calls} upstream calls")
+        # Retries and concurrency let a few through before the breaker opens, then none.
+        assert calls <= 15
+        assert (await gw.http.get("/readyz")).status_code == 503
+
+
 async def test_malformed_json_and_html_pages_are_bad_responses(stack: Stack) -> None:
     async with stack.gateway() as gw:
         tasks_only = only("GET", "tasks")
@@ -187,6 +202,9 @@ async def test_malformed_json_and_html_pages_are_bad_responses(stack: Stack) -> 
             (Fault("html", status=200, match=tasks_only), "UPSTREAM_BAD_RESPONSE"),
             # A proxy's 502 page is a server error: its body is never shown either.
             (Fault("html", status=502, match=tasks_only), "UPSTREAM_ERROR"),
+            # Nor is a proxy's 4xx page (it used to be excerpted into the message).
+            (Fault("html", status=404, match=tasks_only), "NOT_FOUND"),
+            (Fault("html", status=400, match=tasks_only), "BAD_USER_INPUT"),
         ):
             stack.upstream.set(fault)
 
@@ -202,7 +220,8 @@ async def test_malformed_json_and_html_pages_are_bad_responses(stack: Stack) -> 
                 assert_no_leak(response)
                 assert "<" not in response.text
             message = responses[0].json()["errors"][0]["message"]  # type: ignore[union-attr]
-            print(f"{fault.kind} {fault.status}: {message}")
+            label = f"{fault.kind} {fault.status}" if fault.kind == "html" else fault.kind
+            print(f"{label}: {message}")
         stack.upstream.set(Fault())
         await _healthy(gw)
 
