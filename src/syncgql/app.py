@@ -48,7 +48,7 @@ from syncgql.observability.health import ReadinessProbe
 from syncgql.observability.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
 from syncgql.observability.redact import Redactor
 from syncgql.observability.requestid import RequestIdMiddleware, register_credentials
-from syncgql.observability.scrub import ScrubErrorsExtension
+from syncgql.observability.scrub import ScrubErrorsExtension, websocket_handlers
 from syncgql.observability.tracing import TracingExtension, load_tracer, upstream_span_observer
 from syncgql.profile import profile_extensions, profile_warnings, view_options
 from syncgql.ratelimit import RateLimit, RateLimiter, RateLimitMiddleware
@@ -257,6 +257,9 @@ def create_app(
         keep_alive=True,
         keep_alive_interval=15,
         **view_options(settings),
+    )
+    view.graphql_transport_ws_handler_class, view.graphql_ws_handler_class = websocket_handlers(
+        runtime.redactor
     )
     _wire_gauges(runtime)
 

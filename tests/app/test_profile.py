@@ -171,3 +171,32 @@ async def test_websocket_operations_follow_the_profile(live_gateway: Any) -> Non
                     assert "introspection has been disabled" in json.dumps(reply)
         finally:
             await ws.close()
+
+
+@pytest.mark.parametrize("protocol", ["graphql-transport-ws", "graphql-ws"])
+async def test_subscription_errors_are_masked(live_gateway: Any, protocol: str) -> None:
+    """Each event's errors get the code and safe message HTTP results get (not the raw text)."""
+    async with live_gateway() as live:
+        live.upstream.fail_path = "/"
+        live.upstream.fail_status = 500
+        live.upstream.fail_body = json.dumps(
+            {"error": {"message": "NullReference at C:\\sync\\internal.cs:42"}}
+        ).encode()
+        ws = await connect(live.ws_url, subprotocols=[protocol], open_timeout=5)  # type: ignore[list-item]
+        try:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            start = "subscribe" if protocol == "graphql-transport-ws" else "start"
+            query = 'subscription { jobProgress(jobName: "J1") { jobName } }'
+            await ws.send(json.dumps({"id": "1", "type": start, "payload": {"query": query}}))
+            reply = json.loads(await ws.recv())
+            while reply["type"] == "ka":
+                reply = json.loads(await ws.recv())
+        finally:
+            await ws.close()
+    assert reply["type"] in {"next", "data"}, reply
+    error = reply["payload"]["errors"][0]
+    assert error["extensions"]["code"].startswith("UPSTREAM"), error
+    assert error["extensions"]["requestId"]
+    assert "internal.cs" not in json.dumps(reply)
+    assert "GET jobs" not in error["message"]
