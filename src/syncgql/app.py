@@ -19,6 +19,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from starlette.applications import Starlette
@@ -233,6 +234,8 @@ def create_app(
     for secret in (settings.token, settings.password):
         if secret is not None:
             runtime.redactor.add(secret.reveal())
+    if settings.redis_url:
+        runtime.redactor.add(urlsplit(settings.redis_url).password)
     for warning in profile_warnings(settings):
         logger.warning("production profile: %s", warning)
     limits = limits or OperationLimits()

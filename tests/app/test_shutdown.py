@@ -9,11 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from syncgql.shutdown import Drain
 from tests.app.conftest import wait_until
+from tests.redis_server import RedisServer, redis_available
 
 SLOW = "query Slow { jobs(first: 2) { edges { node { name } } } }"
 
@@ -124,3 +126,21 @@ async def test_lifespan_shutdown_closes_websockets_without_the_graceful_server()
     drain.forget(tracked)
     assert await closing == 1
     assert drain.draining
+
+
+@pytest.mark.skipif(not redis_available(), reason="no redis-server")
+async def test_shutdown_releases_the_redis_lease(live_gateway: Any) -> None:
+    with RedisServer() as server:
+        redis = Redis.from_url(server.url)
+        try:
+            async with live_gateway(redis_url=server.url) as live:
+                await wait_until(lambda: live.runtime.live.lease is not None)
+                lease = live.runtime.live.lease
+                await wait_until(lambda: lease.held)
+                assert await redis.keys("*lease*")
+                live.server.should_exit = True
+                async with asyncio.timeout(8):
+                    await live.task
+            assert await redis.keys("*lease*") == []
+        finally:
+            await redis.aclose()
