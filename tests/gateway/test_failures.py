@@ -144,3 +144,23 @@ async def test_forged_run_id_does_not_degrade_history_reads(gateway: Gateway) ->
     assert len(calls) == 1
     assert f"$filter=Id eq '{run_id}'" in calls[0][1]
     assert "$top=1000" not in calls[0][1]
+
+
+async def test_oversized_filters_are_refused_before_reaching_sync(gateway: Gateway) -> None:
+    long_names = [f"name-{i:03d}-" + "x" * 80 for i in range(100)]
+    too_many = [f"n{i}" for i in range(101)]
+    for field, names in (("runs", long_names), ("runs", too_many), ("jobs", long_names)):
+        filter_field = "jobName" if field == "runs" else "name"
+        body, calls = await gateway.traced(
+            f"query($n: [String!]) {{ {field}(filter: {{{filter_field}: {{in: $n}}}}) "
+            "{ totalCount } }",
+            {"n": names},
+        )
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+        assert calls == []
+    # History is still filtered upstream afterwards.
+    body, calls = await gateway.traced(
+        '{ runs(filter: {jobName: {eq: "DemoToWarehouse"}}) { totalCount } }'
+    )
+    assert body == {"data": {"runs": {"totalCount": 0}}}
+    assert "$filter=JobName eq 'DemoToWarehouse'" in calls[0][1]

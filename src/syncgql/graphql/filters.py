@@ -33,6 +33,9 @@ from syncgql.upstream.odata import (
     StartsWith,
 )
 
+MAX_IN_VALUES = 100
+"""Most values one `in` may list: each becomes an ``eq`` term of the URL's ``$filter``."""
+
 
 @strawberry.input(description="Conditions on a text value; all given conditions must hold.")
 class StringFilter:
@@ -43,7 +46,7 @@ class StringFilter:
     contains: str | None = strawberry.field(default=None, description="Contains this text.")
     starts_with: str | None = strawberry.field(default=None, description="Starts with this text.")
     in_: list[str] | None = strawberry.field(
-        default=None, name="in", description="Equal to one of these."
+        default=None, name="in", description="Equal to one of these (at most 100)."
     )
 
 
@@ -112,6 +115,10 @@ def compile_conditions(prop: str, conditions: object) -> list[FilterNode]:
         if name == "in_":
             if not value:
                 raise BadInputError(f"`in` on {prop} needs at least one value.")
+            if len(value) > MAX_IN_VALUES:
+                raise BadInputError(
+                    f"`in` on {prop} takes at most {MAX_IN_VALUES} values, got {len(value)}."
+                )
             nodes.append(In(prop, [_value(v) for v in value]))
         else:
             nodes.append(_OPERATORS[name](prop, _value(value)))  # type: ignore[call-arg]

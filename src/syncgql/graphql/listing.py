@@ -10,15 +10,22 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import Enum
 from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 
 from strawberry.types import Info
 
+from syncgql.graphql.errors import BadInputError
 from syncgql.graphql.pagination import PageRequest, build_page, page_request
 from syncgql.graphql.selection import has_field, selected_names, wire_select
 from syncgql.upstream.models import Page
 from syncgql.upstream.odata import FilterNode, ODataQuery
 
 RowT = TypeVar("RowT")
+
+MAX_FILTER_CHARS = 4000
+"""Longest ``$filter`` (percent-encoded) a caller's filter may become. Servers refuse long
+URLs (Jetty, which serves Sync, allows 8 KiB of request line and headers), and a refused read
+of ``history`` would make the client stop filtering history for the rest of the process."""
 
 
 class OrderInput(Protocol):
@@ -60,6 +67,11 @@ async def read_page(
 ) -> tuple[list[Any], Any, int | None]:
     """Read one page; returns ``(edges, page_info, total_count)`` for a ``CursorConnection``."""
     request: PageRequest = page_request(first, after)
+    if filter_node is not None and len(quote(filter_node.render(), safe="")) > MAX_FILTER_CHARS:
+        raise BadInputError(
+            f"The filter is too long for CData Sync (over {MAX_FILTER_CHARS} characters once "
+            "encoded): use fewer `in` values or conditions."
+        )
     want_count = has_field(info, "totalCount")
     select = wire_select(selected_names(info, "edges", "node"), wire_map, key)
     if request.size == 0 and not want_count:
