@@ -376,6 +376,11 @@ async def test_first_zero_and_empty_result(gateway: Gateway) -> None:
         base64.urlsafe_b64encode(b"offset:-1").decode(),
         base64.urlsafe_b64encode(b"page:2").decode(),
         base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+        # Offsets no list reaches: a forged huge $skip makes the upstream refuse the read.
+        base64.urlsafe_b64encode(b"offset:99999999999999999999999").decode(),
+        base64.urlsafe_b64encode(b"offset:2147483648").decode(),
+        base64.urlsafe_b64encode(b"offset:" + b"9" * 5000).decode(),  # past int()'s digit limit
+        base64.urlsafe_b64encode(b"offset:\xd9\xa3").decode(),  # a non-ASCII digit
     ],
 )
 async def test_bad_cursor(gateway: Gateway, cursor: str) -> None:

@@ -21,6 +21,7 @@ NodeT = TypeVar("NodeT")
 _CURSOR_PREFIX = "offset:"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+_MAX_OFFSET = 2**31 - 1
 
 
 def encode_cursor(offset: int) -> str:
@@ -34,9 +35,20 @@ def decode_cursor(cursor: str) -> int:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise BadInputError(f"Invalid cursor {cursor!r}: use a cursor this API returned.") from exc
-    if not text.startswith(_CURSOR_PREFIX) or not text[len(_CURSOR_PREFIX) :].isdigit():
+    digits = text[len(_CURSOR_PREFIX) :]
+    # ASCII digits only (``int`` also reads other scripts' digits) and bounded: no list this
+    # API returns is that long, and a forged huge offset becomes a ``$skip`` the upstream
+    # refuses (a refused history read degrades the client for the rest of the process).
+    valid = (
+        text.startswith(_CURSOR_PREFIX)
+        and digits.isascii()
+        and digits.isdigit()
+        and len(digits) <= len(str(_MAX_OFFSET))
+        and int(digits) <= _MAX_OFFSET
+    )
+    if not valid:
         raise BadInputError(f"Invalid cursor {cursor!r}: use a cursor this API returned.")
-    return int(text[len(_CURSOR_PREFIX) :])
+    return int(digits)
 
 
 @dataclass(frozen=True)
