@@ -226,8 +226,18 @@ async def test_malformed_json_and_html_pages_are_bad_responses(stack: Stack) -> 
         await _healthy(gw)
 
 
+def _rss_mib(field: str = "VmRSS") -> float:
+    """This process's resident memory (``VmRSS``) or its peak (``VmHWM``) in MiB."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 async def test_huge_bodies_are_cut_off(stack: Stack) -> None:
     async with stack.gateway() as gw:
+        before = _rss_mib()
         for declare in (True, False):
             stack.upstream.set(
                 Fault(
@@ -240,6 +250,10 @@ async def test_huge_bodies_are_cut_off(stack: Stack) -> None:
             assert_no_leak(response)
             print(f"huge body (declared={declare}): rejected in {t.seconds:.2f} s")
             assert t.seconds < 3.0
+        growth = _rss_mib() - before
+        cap = gw.runtime.require_client().options.max_body_bytes / 2**20
+        print(f"RSS growth after 2 x 40 MiB answers: {growth:.1f} MiB (cap {cap:.0f} MiB)")
+        assert growth < 2 * cap  # R6: bounded by the cap, not by what the upstream sends
         stack.upstream.set(Fault())
         await _healthy(gw)
 
