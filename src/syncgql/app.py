@@ -6,9 +6,12 @@ under ``/api.rsc/`` so users can compare the two. Everything with a lifetime (th
 the emulator, the status watcher, the rate limiter's Redis) is created in the lifespan, never
 at import.
 
-Middleware, outermost first: body size limit, request id (``X-Request-ID``, ``REQUEST_ID``),
+Middleware, outermost first: request id (``X-Request-ID``, ``REQUEST_ID``), body size limit,
 drain tracking (graceful shutdown), CORS, per-caller rate limit. The profile
 (:mod:`syncgql.profile`) decides introspection, suggestions, GraphiQL and GET/CSRF rules.
+
+(A little over 400 lines: the view's credential hooks, the lifespan and the middleware order
+are the wiring of one app and read best together; the mechanisms live in their own modules.)
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
@@ -354,7 +357,6 @@ def create_app(
         routes.append(Route("/api.rsc", endpoint=emulator_api))
         routes.append(Route("/api.rsc/{rest:path}", endpoint=emulator_api))
     middleware = [
-        Middleware(RequestIdMiddleware, redactor=runtime.redactor),
         Middleware(DrainMiddleware, drain=runtime.drain),
     ]
     if settings.cors_origins:
@@ -385,7 +387,32 @@ def create_app(
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.runtime = runtime
     # Variables travel beside the document: allow them some room over the document limit.
-    return BodySizeLimitMiddleware(app, max_bytes=limits.max_document_bytes + 64 * 1024)
+    return _Gateway(app, runtime, max_bytes=limits.max_document_bytes + 64 * 1024)
+
+
+class _Gateway(BodySizeLimitMiddleware):
+    """What :func:`create_app` returns: request ids around everything, then the body limit.
+
+    ``.app`` stays the Starlette app (tests and :func:`runtime_of` reach its state). Request
+    ids sit outside the body limit so that its 413/414 answers carry one too, and those
+    refusals are counted as ``DOCUMENT_TOO_LARGE`` rejections.
+    """
+
+    def __init__(self, app: Starlette, runtime: Runtime, *, max_bytes: int) -> None:
+        super().__init__(app, max_bytes=max_bytes)
+        self._runtime = runtime
+        self._outer = RequestIdMiddleware(self._limited, redactor=runtime.redactor)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._outer(scope, receive, send)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in {413, 414}:
+                self._runtime.metrics.reject("DOCUMENT_TOO_LARGE")
+            await send(message)
+
+        await BodySizeLimitMiddleware.__call__(self, scope, receive, counting_send)
 
 
 def _wire_gauges(runtime: Runtime) -> None:

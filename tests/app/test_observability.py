@@ -175,3 +175,13 @@ async def test_readiness_follows_redis(make_gateway: Factory) -> None:
             down = await gw.http.get("/readyz")
             assert down.status_code == 503
             assert down.json()["redis"]["reachable"] is False
+
+
+async def test_oversized_bodies_get_a_request_id_and_are_counted(make_gateway: Factory) -> None:
+    async with make_gateway() as gw:
+        huge = "{ __typename }" + " " * 400_000
+        refused = await gw.post(huge, headers={"x-request-id": "too-big-1"})
+        assert refused.status_code == 413
+        assert refused.headers["x-request-id"] == "too-big-1"
+        text = (await gw.http.get("/metrics")).text
+    assert total(text, "syncgql_graphql_rejected_total", reason="DOCUMENT_TOO_LARGE") == 1
