@@ -15,6 +15,7 @@ import httpx
 import orjson
 import pytest
 
+from syncgql.config import Profile
 from syncgql.graphql.limits import LIMIT_CODES
 from tests.faults.conftest import Gateway, Stack
 from tests.faults.helpers import JOBS, Timer, assert_no_leak, codes
@@ -164,3 +165,33 @@ async def test_normal_operations_still_work_under_the_limits(stack: Stack) -> No
         body = await gw.gql(execute_aliases(1))
         assert "errors" not in body, body
         assert stack.upstream.count("POST", "executeJob") == 1
+
+
+async def test_cross_site_requests_never_run_a_mutation(stack: Stack) -> None:
+    """S8: GET mutations, simple-content-type POSTs and GETs without a CSRF header."""
+    mutation = 'mutation { executeJob(name: "DemoToWarehouse") { __typename } }'
+    async with stack.gateway(profile=Profile.PRODUCTION, rate_limit=0) as gw:
+        attempts = [
+            await gw.http.get("/graphql", params={"query": mutation}),
+            await gw.http.get(
+                "/graphql", params={"query": mutation}, headers={"x-syncgql-csrf": "1"}
+            ),
+            await gw.http.get("/graphql", params={"query": JOBS}),
+            await gw.http.post("/graphql", data={"query": mutation}),
+            await gw.http.post(
+                "/graphql",
+                content=orjson.dumps({"query": mutation}),
+                headers={"content-type": "text/plain"},
+            ),
+            await gw.http.post(
+                "/graphql",
+                files={"operations": (None, orjson.dumps({"query": mutation}))},
+            ),
+        ]
+        statuses = [r.status_code for r in attempts]
+        print("cross-site attempts:", statuses)
+        assert all(400 <= status < 500 for status in statuses), statuses
+        for response in attempts:
+            assert "data" not in response.json() or response.json()["data"] is None
+        assert stack.upstream.count("POST", "executeJob") == 0
+        assert stack.upstream.count("GET", "jobs") == 0
