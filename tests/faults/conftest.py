@@ -37,7 +37,10 @@ async def serve(
     with ``log_config=None``) and logs everything, access lines included.
     """
     if sock is None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets whose proto says
+        # TCP, and accepted sockets inherit it; with proto 0 every keep-alive answer stalled
+        # 40 ms (Nagle against delayed ACKs), as uvicorn's own sockets never do.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
