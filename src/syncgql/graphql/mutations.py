@@ -60,30 +60,92 @@ from syncgql.graphql.types.enums import RunStatus
 T = TypeVar("T")
 _Errors = NotFoundError | ValidationError | ConflictError | PermissionError
 
-CreateJobResult = Annotated[CreateJobSuccess | _Errors, strawberry.union("CreateJobResult")]
-UpdateJobResult = Annotated[UpdateJobSuccess | _Errors, strawberry.union("UpdateJobResult")]
-CreateTaskResult = Annotated[CreateTaskSuccess | _Errors, strawberry.union("CreateTaskResult")]
-UpdateTaskResult = Annotated[UpdateTaskSuccess | _Errors, strawberry.union("UpdateTaskResult")]
+CreateJobResult = Annotated[
+    CreateJobSuccess | _Errors,
+    strawberry.union("CreateJobResult", description="The created job, or why it was not created."),
+]
+UpdateJobResult = Annotated[
+    UpdateJobSuccess | _Errors,
+    strawberry.union("UpdateJobResult", description="The changed job, or why it was not changed."),
+]
+CreateTaskResult = Annotated[
+    CreateTaskSuccess | _Errors,
+    strawberry.union(
+        "CreateTaskResult", description="The created task, or why it was not created."
+    ),
+]
+UpdateTaskResult = Annotated[
+    UpdateTaskSuccess | _Errors,
+    strawberry.union(
+        "UpdateTaskResult", description="The changed task, or why it was not changed."
+    ),
+]
 CreateTransformationResult = Annotated[
-    CreateTransformationSuccess | _Errors, strawberry.union("CreateTransformationResult")
+    CreateTransformationSuccess | _Errors,
+    strawberry.union(
+        "CreateTransformationResult",
+        description="The created transformation, or why it was not created.",
+    ),
 ]
 UpdateTransformationResult = Annotated[
-    UpdateTransformationSuccess | _Errors, strawberry.union("UpdateTransformationResult")
+    UpdateTransformationSuccess | _Errors,
+    strawberry.union(
+        "UpdateTransformationResult",
+        description="The changed transformation, or why it was not changed.",
+    ),
 ]
 CreateConnectionResult = Annotated[
-    CreateConnectionSuccess | _Errors, strawberry.union("CreateConnectionResult")
+    CreateConnectionSuccess | _Errors,
+    strawberry.union(
+        "CreateConnectionResult", description="The created connection, or why it was not created."
+    ),
 ]
 UpdateConnectionResult = Annotated[
-    UpdateConnectionSuccess | _Errors, strawberry.union("UpdateConnectionResult")
+    UpdateConnectionSuccess | _Errors,
+    strawberry.union(
+        "UpdateConnectionResult", description="The changed connection, or why it was not changed."
+    ),
 ]
-CreateUserResult = Annotated[CreateUserSuccess | _Errors, strawberry.union("CreateUserResult")]
-UpdateUserResult = Annotated[UpdateUserSuccess | _Errors, strawberry.union("UpdateUserResult")]
-CreateUsersResult = Annotated[CreateUsersSuccess | _Errors, strawberry.union("CreateUsersResult")]
-DeleteResult = Annotated[DeleteSuccess | _Errors, strawberry.union("DeleteResult")]
-ExecuteJobResult = Annotated[ExecuteJobSuccess | _Errors, strawberry.union("ExecuteJobResult")]
-CancelJobResult = Annotated[CancelJobSuccess | _Errors, strawberry.union("CancelJobResult")]
+CreateUserResult = Annotated[
+    CreateUserSuccess | _Errors,
+    strawberry.union(
+        "CreateUserResult", description="The created user and its token, or why it was not created."
+    ),
+]
+UpdateUserResult = Annotated[
+    UpdateUserSuccess | _Errors,
+    strawberry.union(
+        "UpdateUserResult", description="The changed user, or why it was not changed."
+    ),
+]
+CreateUsersResult = Annotated[
+    CreateUsersSuccess | _Errors,
+    strawberry.union(
+        "CreateUsersResult", description="The created users, or why none was created."
+    ),
+]
+DeleteResult = Annotated[
+    DeleteSuccess | _Errors,
+    strawberry.union("DeleteResult", description="What was deleted, or why nothing was."),
+]
+ExecuteJobResult = Annotated[
+    ExecuteJobSuccess | _Errors,
+    strawberry.union(
+        "ExecuteJobResult", description="The started (or finished) run, or why it did not start."
+    ),
+]
+CancelJobResult = Annotated[
+    CancelJobSuccess | _Errors,
+    strawberry.union(
+        "CancelJobResult", description="The cancellation, or why there was nothing to cancel."
+    ),
+]
 TestConnectionResult = Annotated[
-    TestConnectionSuccess | _Errors, strawberry.union("TestConnectionResult")
+    TestConnectionSuccess | _Errors,
+    strawberry.union(
+        "TestConnectionResult",
+        description="The outcome of the test (a failed test is data), or why it did not run.",
+    ),
 ]
 
 
