@@ -197,14 +197,16 @@ async def test_malformed_json_and_html_pages_are_bad_responses(stack: Stack) -> 
     async with stack.gateway() as gw:
         tasks_only = only("GET", "tasks")
         job_tasks = '{ job(name: "DemoToWarehouse") { name tasks { id } } }'
-        for fault, expected in (
-            (Fault("bad_json", match=tasks_only), "UPSTREAM_BAD_RESPONSE"),
-            (Fault("html", status=200, match=tasks_only), "UPSTREAM_BAD_RESPONSE"),
-            # A proxy's 502 page is a server error: its body is never shown either.
-            (Fault("html", status=502, match=tasks_only), "UPSTREAM_ERROR"),
-            # Nor is a proxy's 4xx page (it used to be excerpted into the message).
-            (Fault("html", status=404, match=tasks_only), "NOT_FOUND"),
-            (Fault("html", status=400, match=tasks_only), "BAD_USER_INPUT"),
+        # Answers that are not Sync's count as "alive" for the breaker, so queries of other
+        # endpoints running at the same time must be unaffected; 5xx pages are failures and
+        # may open the breaker for everyone, so that one goes alone and last.
+        for fault, expected, alone in (
+            (Fault("bad_json", match=tasks_only), "UPSTREAM_BAD_RESPONSE", False),
+            (Fault("html", status=200, match=tasks_only), "UPSTREAM_BAD_RESPONSE", False),
+            # A proxy's 4xx page is never excerpted either (it used to be, into the message).
+            (Fault("html", status=404, match=tasks_only), "NOT_FOUND", False),
+            (Fault("html", status=400, match=tasks_only), "BAD_USER_INPUT", False),
+            (Fault("html", status=502, match=tasks_only), "UPSTREAM_ERROR", True),
         ):
             stack.upstream.set(fault)
 
@@ -212,18 +214,22 @@ async def test_malformed_json_and_html_pages_are_bad_responses(stack: Stack) -> 
                 for _ in range(5):
                     assert "errors" not in await gw.gql(JOBS)
 
-            responses = await asyncio.gather(*(gw.post(job_tasks) for _ in range(5)), other())
-            for response in responses[:5]:
+            if alone:
+                responses: list[Any] = [await gw.post(job_tasks)]
+            else:
+                responses = await asyncio.gather(*(gw.post(job_tasks) for _ in range(5)), other())
+                responses = responses[:5]
+            for response in responses:
                 assert isinstance(response, httpx.Response)
                 assert response.status_code == 200
                 assert codes(response.json()) == [expected], response.text
                 assert_no_leak(response)
                 assert "<" not in response.text
-            message = responses[0].json()["errors"][0]["message"]  # type: ignore[union-attr]
+            message = responses[0].json()["errors"][0]["message"]
             label = f"{fault.kind} {fault.status}" if fault.kind == "html" else fault.kind
             print(f"{label}: {message}")
         stack.upstream.set(Fault())
-        await _healthy(gw)
+        assert (await gw.http.get("/healthz")).status_code == 200
 
 
 def _rss_mib(field: str = "VmRSS") -> float:
