@@ -24,6 +24,7 @@ from syncgql.events import (
     JobStatusSnapshot,
     SubscriptionOverflowError,
     decode_event,
+    parse_cursor,
     status_topic,
 )
 from syncgql.events import Subscription as Feed
@@ -365,10 +366,17 @@ class Subscription:
         context: Context = info.context
         live = _live(context)
         assert live.tailer is not None
+        if after is not None:
+            try:
+                parse_cursor(after)
+            except ValueError as exc:
+                raise GraphQLError(
+                    f"Invalid cursor {after[:40]!r}: use a cursor this API sent.",
+                    extensions={"code": "BAD_USER_INPUT"},
+                ) from exc
         await _visible_jobs(context, [job_name])
         try:
-            follow = live.tailer.follow(job_name, after=after)
-            async with follow as chunks:
+            async with live.tailer.follow(job_name, after=after) as chunks:
                 async for chunk in chunks:
                     yield JobLogLines(
                         job_name=chunk.job_name,
@@ -376,11 +384,6 @@ class Subscription:
                         cursor=chunk.cursor,
                         lines=list(chunk.lines),
                     )
-        except ValueError as exc:
-            raise GraphQLError(
-                f"Invalid cursor {after!r}: use a cursor this API sent.",
-                extensions={"code": "BAD_USER_INPUT"},
-            ) from exc
         except SubscriptionOverflowError as exc:
             raise GraphQLError(
                 "You fell too far behind this log; resubscribe with your last cursor.",
