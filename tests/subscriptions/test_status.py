@@ -93,6 +93,16 @@ async def test_all_jobs_first_events_are_current_states(live: LiveServer) -> Non
             if event["jobName"] == "DemoToWarehouse" and event["status"] in FINAL:
                 break
         assert event["status"] == "SUCCESS"
+        # A job created after subscribing is checked against the subscriber's credentials
+        # once, then streamed like the others.
+        await create_slow_job(live, "Later", rows=200, delay_ms=0)
+        await live.gql(EXECUTE, name="Later")
+        while True:
+            event = (await client.next_data(op))["jobStatusChanged"]
+            if event["jobName"] == "Later" and event["status"] in FINAL:
+                break
+        assert event["status"] == "SUCCESS"
+        assert event["recordsAffected"] == 200
     await live.wait_no_subscribers()
 
 
