@@ -7,7 +7,7 @@ Wire names are the PascalCase of the python field names, except where ``WIRE_NAM
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -204,3 +204,28 @@ def user_wire(value: CreateUserInput | UpdateUserInput) -> dict[str, Any]:
     if "Roles" in body:
         body["Roles"] = ",".join(body["Roles"])
     return body
+
+
+# Arguments, with the descriptions GraphiQL shows.
+NEW_OBJECT = "The object to create."
+CHANGES = "The fields to change; fields left out keep their values."
+JobNameArg = Annotated[str, strawberry.argument(description="Name of the job or transformation.")]
+TransformationNameArg = Annotated[
+    str, strawberry.argument(description="Name of the transformation.")
+]
+ConnectionNameArg = Annotated[str, strawberry.argument(description="Name of the connection.")]
+UserNameArg = Annotated[str, strawberry.argument(description="Login name of the user.")]
+TaskIdArg = Annotated[strawberry.ID, strawberry.argument(description="The task's `taskId`.")]
+WaitArg = Annotated[
+    bool, strawberry.argument(description="Answer when the run has finished, not at once.")
+]
+TimeoutArg = Annotated[
+    int,
+    strawberry.argument(
+        description="With `wait`: stop waiting after this many seconds (0: no limit); "
+        "the run goes on."
+    ),
+]
+QueriesArg = Annotated[
+    list[str], strawberry.argument(description="Task queries to run; they must be the job's own.")
+]

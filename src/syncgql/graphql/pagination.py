@@ -23,6 +23,12 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 _MAX_OFFSET = 2**31 - 1
 
+# Descriptions of the list arguments, shared by every list field.
+FIRST_DESCRIPTION = "How many rows this page holds."
+AFTER_DESCRIPTION = "Start after this cursor (the `endCursor` of the previous page)."
+FILTER_DESCRIPTION = "Only rows matching all of these conditions."
+ORDER_DESCRIPTION = "Sort keys, most significant first; ties keep a stable order."
+
 
 def encode_cursor(offset: int) -> str:
     """Turn a zero-based row offset into an opaque cursor."""

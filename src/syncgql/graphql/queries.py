@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -36,6 +37,12 @@ from syncgql.graphql.list_inputs import (
 )
 from syncgql.graphql.listing import compile_order, read_page
 from syncgql.graphql.node import Node, decode_id
+from syncgql.graphql.pagination import (
+    AFTER_DESCRIPTION,
+    FILTER_DESCRIPTION,
+    FIRST_DESCRIPTION,
+    ORDER_DESCRIPTION,
+)
 from syncgql.graphql.types.connection import CONNECTION_WIRE, Connection
 from syncgql.graphql.types.job import JOB_WIRE, Job
 from syncgql.graphql.types.misc import API_REQUEST_WIRE, Workspace
@@ -96,13 +103,25 @@ class Query:
     """Root query type."""
 
     @strawberry.field(description="Fetch any object by its global id.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="A global id this API returned.")
+        ],
+    ) -> Node | None:
         """Decode the id and load the object with the caller's own credentials."""
         type_name, key = decode_id(id)
         return await _load_node(_ctx(info), type_name, key)  # type: ignore[return-value]
 
     @strawberry.field(description="Fetch several objects by their global ids (batched).")
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description="Global ids this API returned.")
+        ],
+    ) -> list[Node | None]:
         """Each id as in `node`; loads of one type share one upstream call."""
         import asyncio
 
@@ -116,10 +135,14 @@ class Query:
     async def jobs(
         self,
         info: Info,
-        first: int | None = 50,
-        after: str | None = None,
-        filter: JobFilter | None = None,
-        order_by: list[JobOrder] | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        filter: Annotated[
+            JobFilter | None, strawberry.argument(description=FILTER_DESCRIPTION)
+        ] = None,
+        order_by: Annotated[
+            list[JobOrder] | None, strawberry.argument(description=ORDER_DESCRIPTION)
+        ] = None,
     ) -> JobConnection:
         """One ``GET jobs`` with ``$select/$filter/$orderby/$top/$skip`` pushed down."""
         edges, page_info, total = await read_page(
@@ -135,7 +158,11 @@ class Query:
         return JobConnection(edges=edges, page_info=page_info, total_count=total)
 
     @strawberry.field(description="One job by name; null when there is none.")
-    async def job(self, info: Info, name: str) -> Job | None:
+    async def job(
+        self,
+        info: Info,
+        name: Annotated[str, strawberry.argument(description="Its name (the key).")],
+    ) -> Job | None:
         """Batched with other lookups of the same level."""
         return await _ctx(info).loaders.job.get(name)  # type: ignore[return-value]
 
@@ -143,10 +170,14 @@ class Query:
     async def tasks(
         self,
         info: Info,
-        first: int | None = 50,
-        after: str | None = None,
-        filter: TaskFilter | None = None,
-        order_by: list[TaskOrder] | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        filter: Annotated[
+            TaskFilter | None, strawberry.argument(description=FILTER_DESCRIPTION)
+        ] = None,
+        order_by: Annotated[
+            list[TaskOrder] | None, strawberry.argument(description=ORDER_DESCRIPTION)
+        ] = None,
     ) -> TaskConnection:
         """One ``GET tasks``."""
         edges, page_info, total = await read_page(
@@ -165,10 +196,14 @@ class Query:
     async def transformations(
         self,
         info: Info,
-        first: int | None = 50,
-        after: str | None = None,
-        filter: TransformationFilter | None = None,
-        order_by: list[TransformationOrder] | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        filter: Annotated[
+            TransformationFilter | None, strawberry.argument(description=FILTER_DESCRIPTION)
+        ] = None,
+        order_by: Annotated[
+            list[TransformationOrder] | None, strawberry.argument(description=ORDER_DESCRIPTION)
+        ] = None,
     ) -> TransformationConnection:
         """One ``GET transformations``."""
         edges, page_info, total = await read_page(
@@ -184,7 +219,11 @@ class Query:
         return TransformationConnection(edges=edges, page_info=page_info, total_count=total)
 
     @strawberry.field(description="One transformation by name; null when there is none.")
-    async def transformation(self, info: Info, name: str) -> Transformation | None:
+    async def transformation(
+        self,
+        info: Info,
+        name: Annotated[str, strawberry.argument(description="Its name (the key).")],
+    ) -> Transformation | None:
         """Batched with other lookups of the same level."""
         return await _ctx(info).loaders.transformation.get(name)  # type: ignore[return-value]
 
@@ -192,10 +231,14 @@ class Query:
     async def connections(
         self,
         info: Info,
-        first: int | None = 50,
-        after: str | None = None,
-        filter: ConnectionFilter | None = None,
-        order_by: list[ConnectionOrder] | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        filter: Annotated[
+            ConnectionFilter | None, strawberry.argument(description=FILTER_DESCRIPTION)
+        ] = None,
+        order_by: Annotated[
+            list[ConnectionOrder] | None, strawberry.argument(description=ORDER_DESCRIPTION)
+        ] = None,
     ) -> ConnectionConnection:
         """One ``GET connections``."""
         edges, page_info, total = await read_page(
@@ -211,7 +254,11 @@ class Query:
         return ConnectionConnection(edges=edges, page_info=page_info, total_count=total)
 
     @strawberry.field(description="One connection by name; null when there is none.")
-    async def connection(self, info: Info, name: str) -> Connection | None:
+    async def connection(
+        self,
+        info: Info,
+        name: Annotated[str, strawberry.argument(description="Its name (the key).")],
+    ) -> Connection | None:
         """Batched with other lookups of the same level."""
         return await _ctx(info).loaders.connection.get(name)  # type: ignore[return-value]
 
@@ -219,9 +266,11 @@ class Query:
     async def users(
         self,
         info: Info,
-        first: int | None = 50,
-        after: str | None = None,
-        filter: UserFilter | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        filter: Annotated[
+            UserFilter | None, strawberry.argument(description=FILTER_DESCRIPTION)
+        ] = None,
     ) -> UserConnection:
         """One ``GET users``."""
         edges, page_info, total = await read_page(
@@ -237,7 +286,11 @@ class Query:
         return UserConnection(edges=edges, page_info=page_info, total_count=total)
 
     @strawberry.field(description="One user by login name; null when there is none.")
-    async def user(self, info: Info, name: str) -> User | None:
+    async def user(
+        self,
+        info: Info,
+        name: Annotated[str, strawberry.argument(description="Its name (the key).")],
+    ) -> User | None:
         """Batched with other lookups of the same level."""
         return await _ctx(info).loaders.user.get(name)  # type: ignore[return-value]
 
@@ -245,16 +298,26 @@ class Query:
     async def runs(
         self,
         info: Info,
-        first: int | None = 50,
-        after: str | None = None,
-        filter: JobRunFilter | None = None,
-        order_by: list[JobRunOrder] | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        filter: Annotated[
+            JobRunFilter | None, strawberry.argument(description=FILTER_DESCRIPTION)
+        ] = None,
+        order_by: Annotated[
+            list[JobRunOrder] | None, strawberry.argument(description=ORDER_DESCRIPTION)
+        ] = None,
     ) -> JobRunConnection:
         """One ``GET history``."""
         return await list_runs(info, first=first, after=after, filter=filter, order_by=order_by)
 
     @strawberry.field(description="One run by its history id; null when there is none.")
-    async def job_run(self, info: Info, id: strawberry.ID) -> JobRun | None:
+    async def job_run(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The run's `runId` or its global `id`.")
+        ],
+    ) -> JobRun | None:
         """Accepts the run's `runId` or its global `id`."""
         key = str(id)
         if not key.isdigit():
@@ -279,9 +342,11 @@ class Query:
     async def api_requests(
         self,
         info: Info,
-        first: int | None = 50,
-        after: str | None = None,
-        filter: ApiRequestFilter | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        filter: Annotated[
+            ApiRequestFilter | None, strawberry.argument(description=FILTER_DESCRIPTION)
+        ] = None,
     ) -> ApiRequestConnection:
         """One ``GET requests``."""
         edges, page_info, total = await read_page(

@@ -222,7 +222,13 @@ class Connection(Node):
         return await context.loaders.jobs_using.get(self.name) or []  # type: ignore[return-value]
 
     @strawberry.field(description="Tables (and views) the connection offers.")
-    async def tables(self, info: Info, kind: TableKind = TableKind.ALL) -> list[ConnectionTable]:
+    async def tables(
+        self,
+        info: Info,
+        kind: Annotated[
+            TableKind, strawberry.argument(description="Tables, views or both.")
+        ] = TableKind.ALL,
+    ) -> list[ConnectionTable]:
         """``getConnectionTables``."""
         context: Context = info.context
         rows = await context.client.get_connection_tables(self.name, table_or_view=kind.value)

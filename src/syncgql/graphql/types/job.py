@@ -8,6 +8,12 @@ import strawberry
 from strawberry.types import Info
 
 from syncgql.graphql.node import Node, encode_id
+from syncgql.graphql.pagination import (
+    AFTER_DESCRIPTION,
+    FILTER_DESCRIPTION,
+    FIRST_DESCRIPTION,
+    ORDER_DESCRIPTION,
+)
 from syncgql.graphql.selection import build_wire_map
 from syncgql.graphql.types.enums import JobType, RunStatus, job_type
 from syncgql.upstream import models
@@ -184,10 +190,16 @@ class Job(Node):
     async def runs(
         self,
         info: Info,
-        first: int | None = 20,
-        after: str | None = None,
-        filter: Annotated[JobRunFilter, strawberry.lazy(_RUN)] | None = None,
-        order_by: list[Annotated[JobRunOrder, strawberry.lazy(_RUN)]] | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        filter: Annotated[
+            Annotated[JobRunFilter, strawberry.lazy(_RUN)] | None,
+            strawberry.argument(description=FILTER_DESCRIPTION),
+        ] = None,
+        order_by: Annotated[
+            list[Annotated[JobRunOrder, strawberry.lazy(_RUN)]] | None,
+            strawberry.argument(description=ORDER_DESCRIPTION),
+        ] = None,
     ) -> Annotated[JobRunConnection, strawberry.lazy(_RUN)]:
         """History rows of this job (one upstream call per job: arguments may differ)."""
         from syncgql.graphql.types.run import list_runs
@@ -198,7 +210,15 @@ class Job(Node):
 
     @strawberry.field(description="Logs of this job's runs of the last `days` days, or of one run.")
     async def logs(
-        self, info: Info, run_id: strawberry.ID | None = None, days: int = 1
+        self,
+        info: Info,
+        run_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only the log of this run (its `runId`)."),
+        ] = None,
+        days: Annotated[
+            int, strawberry.argument(description="How many days of runs to read logs of.")
+        ] = 1,
     ) -> list[Annotated[JobLog, strawberry.lazy(_RUN)]]:
         """``getJobLog`` for this job."""
         client = _context(info).client
