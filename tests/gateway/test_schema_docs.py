@@ -1,14 +1,15 @@
-"""Every type, field and argument has a description (what GraphiQL shows)."""
+"""Every type, field, argument and enum value has a description (what GraphiQL shows)."""
 
 from __future__ import annotations
 
 from tests.gateway.conftest import Gateway
 
 INTROSPECTION = """{ __schema { types { name kind description
-  fields { name description args { name description } } inputFields { name description } } } }"""
+  fields { name description args { name description } } inputFields { name description }
+  enumValues { name description } } } }"""
 
 
-async def test_every_type_field_and_argument_is_described(gateway: Gateway) -> None:
+async def test_every_type_field_argument_and_enum_value_is_described(gateway: Gateway) -> None:
     data = await gateway.data(INTROSPECTION)
     missing: list[str] = []
     for t in data["__schema"]["types"]:
@@ -26,4 +27,9 @@ async def test_every_type_field_and_argument_is_described(gateway: Gateway) -> N
             # Subscription arguments (subscriptions.py) are not described yet.
             if not a["description"] and name != "Subscription"
         )
+        # RunStatus is the upstream client's enum (upstream/models.py): values not described yet.
+        if name != "RunStatus":
+            missing.extend(
+                f"{name}.{v['name']}" for v in t["enumValues"] or [] if not v["description"]
+            )
     assert missing == []

@@ -83,8 +83,8 @@ class BooleanFilter:
 class SortDirection(Enum):
     """Ascending or descending."""
 
-    ASC = "asc"
-    DESC = "desc"
+    ASC = strawberry.enum_value("asc", description="Smallest first (A to Z, oldest first).")
+    DESC = strawberry.enum_value("desc", description="Largest first (Z to A, newest first).")
 
 
 _OPERATORS: dict[str, type[FilterNode]] = {

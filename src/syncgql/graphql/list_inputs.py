@@ -62,10 +62,12 @@ JOB_FILTER_PROPS = {
 class JobOrderField(Enum):
     """Upstream property per field."""
 
-    NAME = "JobName"
-    SOURCE = "Source"
-    DESTINATION = "Destination"
-    LAST_STATUS = "Status"
+    NAME = strawberry.enum_value("JobName", description="By job name.")
+    SOURCE = strawberry.enum_value("Source", description="By source connection name.")
+    DESTINATION = strawberry.enum_value(
+        "Destination", description="By destination connection name."
+    )
+    LAST_STATUS = strawberry.enum_value("Status", description="By the status of the last run.")
 
 
 @strawberry.input(description="One ordering of jobs.")
@@ -102,9 +104,9 @@ TASK_FILTER_PROPS = {"job_name": "JobName", "query": "Query", "table": "Table", 
 class TaskOrderField(Enum):
     """Upstream property per field."""
 
-    JOB_NAME = "JobName"
-    INDEX = "Index"
-    TASK_ID = "TaskId"
+    JOB_NAME = strawberry.enum_value("JobName", description="By the name of the task's job.")
+    INDEX = strawberry.enum_value("Index", description="By position in the job.")
+    TASK_ID = strawberry.enum_value("TaskId", description="By task id (creation order).")
 
 
 @strawberry.input(description="One ordering of tasks.")
@@ -152,8 +154,10 @@ TRANSFORMATION_FILTER_PROPS = {
 class TransformationOrderField(Enum):
     """Upstream property per field."""
 
-    NAME = "TransformationName"
-    CONNECTION_NAME = "Connection"
+    NAME = strawberry.enum_value("TransformationName", description="By transformation name.")
+    CONNECTION_NAME = strawberry.enum_value(
+        "Connection", description="By the name of its connection."
+    )
 
 
 @strawberry.input(description="One ordering of transformations.")
@@ -195,9 +199,11 @@ CONNECTION_FILTER_PROPS = {
 class ConnectionOrderField(Enum):
     """Upstream property per field."""
 
-    NAME = "Name"
-    PROVIDER_NAME = "ProviderName"
-    LAST_MODIFIED = "LastModified"
+    NAME = strawberry.enum_value("Name", description="By connection name.")
+    PROVIDER_NAME = strawberry.enum_value("ProviderName", description="By provider (driver) name.")
+    LAST_MODIFIED = strawberry.enum_value(
+        "LastModified", description="By the time of the last change."
+    )
 
 
 @strawberry.input(description="One ordering of connections.")

@@ -231,7 +231,7 @@ class Connection(Node):
     ) -> list[ConnectionTable]:
         """``getConnectionTables``."""
         context: Context = info.context
-        rows = await context.client.get_connection_tables(self.name, table_or_view=kind.value)
+        rows = await context.client.get_connection_tables(self.name, table_or_view=str(kind.value))
         return [
             ConnectionTable(
                 table_name=row.table_name or "",

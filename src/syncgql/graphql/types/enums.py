@@ -25,12 +25,18 @@ strawberry.enum(
 class JobType(Enum):
     """Job types of CData Sync."""
 
-    STANDARD = 1
-    REPLICATE_ALL = 2
-    LOAD_FOLDER = 3
-    CHANGE_DATA_CAPTURE = 7
-    REVERSE_ETL = 10
-    UNKNOWN = 0
+    STANDARD = strawberry.enum_value(1, description="Replicates the tables its tasks name.")
+    REPLICATE_ALL = strawberry.enum_value(2, description="Replicates every table of the source.")
+    LOAD_FOLDER = strawberry.enum_value(3, description="Loads files of a folder.")
+    CHANGE_DATA_CAPTURE = strawberry.enum_value(
+        7, description="Replicates changes as the source logs them (CDC)."
+    )
+    REVERSE_ETL = strawberry.enum_value(
+        10, description="Writes warehouse data back to an application."
+    )
+    UNKNOWN = strawberry.enum_value(
+        0, description="A type code this API does not know; see `typeCode`."
+    )
 
 
 def job_type(code: int | None) -> JobType | None:
@@ -47,10 +53,12 @@ def job_type(code: int | None) -> JobType | None:
 class TriggerMode(Enum):
     """Sync's `TransformationTriggerMode`."""
 
-    NONE = "None"
-    SCHEDULED = "Scheduled"
-    AFTER_JOB = "AfterJob"
-    UNKNOWN = "Unknown"
+    NONE = strawberry.enum_value("None", description="Runs only when started by hand.")
+    SCHEDULED = strawberry.enum_value("Scheduled", description="Runs on its cron schedule.")
+    AFTER_JOB = strawberry.enum_value("AfterJob", description="Runs after its job succeeds.")
+    UNKNOWN = strawberry.enum_value(
+        "Unknown", description="A mode this API does not know; see `triggerModeText`."
+    )
 
 
 def trigger_mode(text: str | None) -> TriggerMode | None:
@@ -58,7 +66,7 @@ def trigger_mode(text: str | None) -> TriggerMode | None:
     if text is None:
         return None
     for member in TriggerMode:
-        if member.value.lower() == text.strip().lower():
+        if str(member.value).lower() == text.strip().lower():
             return member
     return TriggerMode.UNKNOWN
 
@@ -67,6 +75,6 @@ def trigger_mode(text: str | None) -> TriggerMode | None:
 class TableKind(Enum):
     """Sync's `TableOrView`."""
 
-    TABLES = "TABLES"
-    VIEWS = "VIEWS"
-    ALL = "ALL"
+    TABLES = strawberry.enum_value("TABLES", description="Tables only.")
+    VIEWS = strawberry.enum_value("VIEWS", description="Views only.")
+    ALL = strawberry.enum_value("ALL", description="Tables and views.")

@@ -155,11 +155,11 @@ JOB_RUN_FILTER_PROPS = {
 class JobRunOrderField(Enum):
     """Upstream property per field."""
 
-    RUN_START_DATE = "RunStartDate"
-    JOB_NAME = "JobName"
-    STATUS = "Status"
-    RECORDS_AFFECTED = "RecordsAffected"
-    RUNTIME = "Runtime"
+    RUN_START_DATE = strawberry.enum_value("RunStartDate", description="By start time.")
+    JOB_NAME = strawberry.enum_value("JobName", description="By job name.")
+    STATUS = strawberry.enum_value("Status", description="By status text.")
+    RECORDS_AFFECTED = strawberry.enum_value("RecordsAffected", description="By rows written.")
+    RUNTIME = strawberry.enum_value("Runtime", description="By duration.")
 
 
 @strawberry.input(description="One ordering of runs.")
