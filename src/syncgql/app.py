@@ -30,7 +30,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
@@ -354,8 +354,8 @@ def create_app(
     if settings.metrics:
         routes.append(Route("/metrics", metrics))
     if settings.embedded:
-        routes.append(Route("/api.rsc", endpoint=emulator_api))
-        routes.append(Route("/api.rsc/{rest:path}", endpoint=emulator_api))
+        # A Mount passes every method through (a Route with a function endpoint is GET only).
+        routes.append(Mount("/api.rsc", app=emulator_api))
     middleware = [
         Middleware(DrainMiddleware, drain=runtime.drain),
     ]

@@ -164,7 +164,9 @@ async def test_readiness_fails_when_the_upstream_fails(make_gateway: Factory) ->
 
 async def test_readiness_follows_redis(make_gateway: Factory) -> None:
     if not redis_available():
-        pytest.skip("no redis-server")
+        pytest.fail(
+            "redis-server is not installed (apt-get install redis-server; scripts/test does it)"
+        )
     with RedisServer() as redis:
         async with make_gateway(redis_url=redis.url) as gw:
             gw.runtime.readiness.ttl = 0

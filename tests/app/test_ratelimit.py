@@ -14,10 +14,10 @@ from websockets.exceptions import InvalidStatus
 from syncgql.config import Profile, Settings
 from syncgql.ratelimit import LocalBuckets, RateLimit, RateLimiter, caller_key
 from tests.app.conftest import Factory
-from tests.redis_server import RedisServer, redis_available
+from tests.redis_server import RedisServer
 
 QUERY = "{ __typename }"
-needs_redis = pytest.mark.skipif(not redis_available(), reason="no redis-server")
+needs_redis = pytest.mark.redis
 
 
 class Clock:

@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from syncgql.shutdown import Drain
 from tests.app.conftest import wait_until
-from tests.redis_server import RedisServer, redis_available
+from tests.redis_server import RedisServer
 
 SLOW = "query Slow { jobs(first: 2) { edges { node { name } } } }"
 
@@ -128,7 +128,6 @@ async def test_lifespan_shutdown_closes_websockets_without_the_graceful_server()
     assert drain.draining
 
 
-@pytest.mark.skipif(not redis_available(), reason="no redis-server")
 async def test_shutdown_releases_the_redis_lease(live_gateway: Any) -> None:
     with RedisServer() as server:
         redis = Redis.from_url(server.url)

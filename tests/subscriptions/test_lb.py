@@ -86,9 +86,11 @@ def start_nginx(config: Path) -> subprocess.Popen[bytes]:
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     if not redis_available():
-        pytest.skip("redis-server is not installed")
+        pytest.fail(
+            "redis-server is not installed (apt-get install redis-server; scripts/test does it)"
+        )
     if not Path(NGINX).exists():
-        pytest.skip("nginx is not installed")
+        pytest.fail("nginx is not installed (apt-get install nginx-light; scripts/test does it)")
     with RedisServer() as server:
         yield server.url
 

@@ -42,7 +42,9 @@ class Cluster:
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     if not redis_available():
-        pytest.skip("redis-server is not installed")
+        pytest.fail(
+            "redis-server is not installed (apt-get install redis-server; scripts/test does it)"
+        )
     with RedisServer() as server:
         yield server.url
 

@@ -26,7 +26,9 @@ POLL = 0.2
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     if not redis_available():
-        pytest.skip("redis-server is not installed")
+        pytest.fail(
+            "redis-server is not installed (apt-get install redis-server; scripts/test does it)"
+        )
     with RedisServer() as server:
         yield server.url
 
