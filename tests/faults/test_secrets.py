@@ -158,8 +158,17 @@ async def _drive(gw: Gateway, responses: list[httpx.Response]) -> list[str]:
     await post("{ jobs(first: -5) { totalCount } }")
     await post("{ jobz { name } }")
     await post("query($n: Int!) { jobs(first: $n) { totalCount } }", {"n": "x"})
+    # An upstream whose 4xx messages (shown to callers, they help) echo the secrets.
+    echo = {
+        "error": {
+            "code": "BAD_REQUEST",
+            "message": f"Invalid connection string {conn_string}; caller x-cdata-authtoken: "
+            f"{HEADER}; service token {SERVICE}",
+        }
+    }
+    faults = (*FAULTS, Fault("error", status=400, body=json.dumps(echo).encode()))
     # Every upstream fault, on reads and on writes that carry the connection string.
-    for fault in FAULTS:
+    for fault in faults:
         gw.upstream.set(fault)
         await post(JOBS)
         await post(JOBS, headers={"x-cdata-authtoken": HEADER})

@@ -54,6 +54,7 @@ class Fault:
             answer (the upstream did the work; the client cannot know).
         huge_bytes: body size of ``huge`` answers.
         declare_length: send ``Content-Length`` with ``huge`` answers (else chunked).
+        body: the body of ``error`` answers instead of the default one.
         match: which requests the fault applies to, from ``(method, path)``; default all.
     """
 
@@ -65,6 +66,7 @@ class Fault:
     forward_first: bool = False
     huge_bytes: int = 40 * 1024 * 1024
     declare_length: bool = False
+    body: bytes | None = None
     match: Callable[[str, str], bool] | None = None
 
     def __post_init__(self) -> None:
@@ -160,7 +162,8 @@ class FaultUpstream:
     ) -> None:
         kind = fault.kind
         if kind == "error":
-            await _answer(send, fault.status, b'{"error":{"code":"","message":"boom SECRET"}}')
+            default = b'{"error":{"code":"","message":"boom SECRET"}}'
+            await _answer(send, fault.status, fault.body or default)
         elif kind == "rate_limit":
             headers = [(b"retry-after", fault.retry_after.encode())] if fault.retry_after else []
             await _answer(send, 429, b'{"error":{"code":"","message":"slow down"}}', extra=headers)
