@@ -94,7 +94,9 @@ class Upstream:
         rows: list[dict[str, Any]] = orjson.loads(response.content)["value"]
         return rows
 
-    async def get_chunked(self, path: str, chunks: list[str], **params: str) -> list[dict[str, Any]]:
+    async def get_chunked(
+        self, path: str, chunks: list[str], **params: str
+    ) -> list[dict[str, Any]]:
         pages = await asyncio.gather(*(self.get(path, **{"$filter": c}, **params) for c in chunks))
         return [row for page in pages for row in page]
 
@@ -109,13 +111,16 @@ def build_app(upstream: Upstream) -> Starlette:
     async def dashboard(request: Request) -> Response:
         first = int(request.query_params.get("first", "100"))
         jobs = await upstream.get(
-            "jobs", **{"$select": "JobName,Source,Destination", "$orderby": "JobName", "$top": str(first)}
+            "jobs",
+            **{"$select": "JobName,Source,Destination", "$orderby": "JobName", "$top": str(first)},
         )
         names = [j["JobName"] for j in jobs]
         conn_names = [j["Source"] for j in jobs] + [j["Destination"] for j in jobs]
         statuses, tasks, conns = await asyncio.gather(
             upstream.action("getJobStatus", {}),
-            upstream.get_chunked("tasks", or_chunks("JobName", names), **{"$orderby": "JobName,Index"}),
+            upstream.get_chunked(
+                "tasks", or_chunks("JobName", names), **{"$orderby": "JobName,Index"}
+            ),
             upstream.get_chunked("connections", or_chunks("Name", [c for c in conn_names if c])),
         )
         page = {name.lower() for name in names}
@@ -200,9 +205,12 @@ def build_app(upstream: Upstream) -> Starlette:
         return _json({"data": {"job": node}})
 
     async def execute(request: Request) -> Response:
-        rows = await upstream.action(
-            "executeJob", {"JobName": request.query_params["name"], "WaitForResults": False}
-        )
+        try:
+            rows = await upstream.action(
+                "executeJob", {"JobName": request.query_params["name"], "WaitForResults": False}
+            )
+        except httpx.HTTPStatusError as exc:  # a refusal (already running…): pass it on
+            return Response(exc.response.content, status_code=exc.response.status_code)
         row = rows[0]
         return _json(
             {"data": {"executeJob": {"jobName": row["JobName"], "status": _status(row["Status"])}}}
@@ -212,8 +220,10 @@ def build_app(upstream: Upstream) -> Starlette:
         try:
             rows = await upstream.action("cancelJob", {"JobName": request.query_params["name"]})
         except httpx.HTTPStatusError as exc:
-            return _json({"data": {"cancelJob": {"code": exc.response.status_code}}})
-        return _json({"data": {"cancelJob": {"jobName": rows[0]["JobName"], "status": "CANCELLED"}}})
+            return Response(exc.response.content, status_code=exc.response.status_code)
+        return _json(
+            {"data": {"cancelJob": {"jobName": rows[0]["JobName"], "status": "CANCELLED"}}}
+        )
 
     return Starlette(
         routes=[

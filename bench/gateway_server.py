@@ -6,6 +6,7 @@ environment) plus what the bench needs and the command line does not offer:
 * ``--max-first``: the List workload asks for 1,000 rows a page and the scaling run for 1,000
   jobs; the default ``OperationLimits.max_first`` is 100 (the cost limit is raised to match).
 * ``--loop`` / ``--http``: uvicorn's event loop and HTTP parser, to measure uvloop/httptools.
+* ``--profile FILE``: cProfile the whole run (``bench/profile_gateway.py`` uses it).
 * ``--transport``: ``default`` (whatever ``syncgql.upstream.http`` builds), ``httpx`` (httpx's
   own pool) or ``aiohttp`` (``httpx-aiohttp`` under the httpx API), to measure the hop.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 import httpx
@@ -46,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"])
     parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"])
     parser.add_argument("--transport", default="default", choices=["default", "httpx", "aiohttp"])
+    parser.add_argument("--profile", default=None, help="write a cProfile of the run to this file")
     args = parser.parse_args(argv)
     settings = load_settings(
         {
@@ -60,6 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     limits = OperationLimits(max_first=args.max_first, max_cost=10_000_000)
     app = create_app(settings, transport=_transport(args.transport), limits=limits)
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        # uvicorn re-raises SIGTERM after its graceful shutdown; a no-op handler lets run()
+        # return so the profile can be written.
+        signal.signal(signal.SIGTERM, lambda *_: None)
+        profiler = cProfile.Profile()
+        profiler.enable()
     uvicorn.run(
         app,
         host="127.0.0.1",
@@ -69,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         log_level="warning",
         access_log=False,
     )
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     return 0
 
 

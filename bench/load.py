@@ -23,7 +23,7 @@ import aiohttp
 BROWSER_CONNECTIONS = 6
 LIST_PAGES = 10
 LIST_PAGE = 1000
-MUTATION_JOBS = 64
+MUTATION_JOBS = 512
 
 DASHBOARD = (
     "query Dashboard($first: Int!) { jobs(first: $first) { edges { node { name status { status }"
@@ -46,12 +46,17 @@ CANCEL = (
 )
 MESH_DASHBOARD = (
     "query Dashboard($top: Int!, $tasks: Int!) {"
-    " jobs(queryOptions: {top: $top, orderby: \"JobName\"}) { JobName Status Source Destination }"
-    " tasks(queryOptions: {top: $tasks, orderby: \"JobName\"}) { JobName Query }"
+    ' jobs(queryOptions: {top: $top, orderby: "JobName"}) { JobName Status Source Destination }'
+    ' tasks(queryOptions: {top: $tasks, orderby: "JobName"}) { JobName Query }'
     " connections { Name ProviderName } }"
 )
+MESH_STATUS = "mutation Status { getJobStatus }"
+MESH_RUNS_OF_JOBS = (
+    'query Runs($f: String!) { history(queryOptions: {filter: $f, orderby: "Id desc"})'
+    " { JobName Status RecordsAffected } }"
+)
 MESH_RUNS = (
-    "query Runs($skip: Int!) { history(queryOptions: {top: 1000, skip: $skip, orderby: \"Id desc\"})"
+    'query Runs($skip: Int!) { history(queryOptions: {top: 1000, skip: $skip, orderby: "Id desc"})'
     " { JobName RunStartDate Status Runtime RecordsAffected Details } }"
 )
 MESH_LOOKUP = (
@@ -62,7 +67,7 @@ MESH_EXECUTE = "mutation Run($name: String!) { executeJob(JobName: $name, WaitFo
 MESH_CANCEL = "mutation Stop($name: String!) { cancelJob(JobName: $name) }"
 
 
-class Failure(Exception):
+class OperationError(Exception):
     """An answer that is not a success (HTTP status or GraphQL errors)."""
 
 
@@ -82,7 +87,7 @@ class Op:
         async with self.session.request(method, url, headers=self.headers, **kw) as response:
             body = await response.read()
             if response.status >= 400:
-                raise Failure(f"{method} {url[:80]}: HTTP {response.status} {body[:160]!r}")
+                raise OperationError(f"{method} {url[:80]}: HTTP {response.status} {body[:160]!r}")
             return json.loads(body) if body else None
 
     async def gql(self, query: str, variables: dict[str, Any]) -> Any:
@@ -90,7 +95,7 @@ class Op:
         body = await self._send("POST", self.url, json={"query": query, "variables": variables})
         errors = body.get("errors")
         if errors and not any(s in json.dumps(errors) for s in self.accept_errors):
-            raise Failure(json.dumps(errors)[:300])
+            raise OperationError(json.dumps(errors)[:300])
         return body.get("data")
 
     async def rest(self, method: str, path: str, **kw: Any) -> Any:
@@ -99,7 +104,7 @@ class Op:
 
 def _mutation_job(worker: int, turn: int, concurrency: int) -> str:
     per_worker = max(1, MUTATION_JOBS // concurrency)
-    return f"Mut{(worker + concurrency * (turn % per_worker)) % MUTATION_JOBS:02d}"
+    return f"Mut{(worker + concurrency * (turn % per_worker)) % MUTATION_JOBS:03d}"
 
 
 async def run_op(op: Op, worker: int, turn: int) -> None:
@@ -128,9 +133,11 @@ async def _dashboard(op: Op, system: str, n: int) -> None:
     elif system == "floor":
         data = await op.rest("GET", f"dashboard?first={n}")
         assert len(data["data"]["jobs"]["edges"]) == n
-    elif system == "mesh":
+    elif system == "mesh-lite":
         data = await op.gql(MESH_DASHBOARD, {"top": n, "tasks": 2 * n})
         assert len(data["jobs"]) == n
+    elif system == "mesh":
+        await _mesh_dashboard(op, n)
     else:  # direct REST, as a frontend would call it: 3 + 2N round trips
         jobs, _status, _conns = await asyncio.gather(
             op.rest("GET", f"jobs?$top={n}&$orderby=JobName&$select=JobName,Source,Destination"),
@@ -151,6 +158,48 @@ async def _dashboard(op: Op, system: str, n: int) -> None:
                 )
 
         await asyncio.gather(*(per_job(j["JobName"]) for j in jobs["value"]))
+
+
+def _or_chunks(field: str, values: list[str], limit: int = 1500) -> list[str]:
+    """``field eq v or …`` filters of at most ``limit`` characters (URLs stay short)."""
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for value in values:
+        term = f"{field} eq {value}"
+        if chunks[-1] and size + len(term) + 4 > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(term)
+        size += len(term) + 4
+    return [" or ".join(c) for c in chunks if c]
+
+
+async def _mesh_dashboard(op: Op, n: int) -> None:
+    """The dashboard as a Mesh client must build it, joining everything itself.
+
+    Mesh has no relations and serves actions (``getJobStatus``) only as mutations, so the
+    client sends the status mutation beside the jobs/tasks/connections query. It cannot read
+    the last runs by the ``RunId`` that ``getJobStatus`` names: Mesh parses the 64-bit ids as
+    JavaScript numbers and rounds them (…180 becomes …300). So it reads the page's runs by job
+    name, newest first, and keeps the first per job.
+    """
+    status, data = await asyncio.gather(
+        op.gql(MESH_STATUS, {}), op.gql(MESH_DASHBOARD, {"top": n, "tasks": 2 * n})
+    )
+    rows = status["getJobStatus"]
+    rows = rows.get("value", rows) if isinstance(rows, dict) else rows
+    page = [j["JobName"] for j in data["jobs"]]
+    ran = {r["JobName"].lower() for r in rows if r.get("RunId") and r.get("Query") is None}
+    names = [f"'{name}'" for name in page if name.lower() in ran]
+    runs = await asyncio.gather(
+        *(op.gql(MESH_RUNS_OF_JOBS, {"f": f}) for f in _or_chunks("JobName", names))
+    )
+    last: dict[str, dict[str, Any]] = {}
+    for chunk in runs:
+        for run in chunk["history"]:
+            last.setdefault(run["JobName"].lower(), run)
+    assert len(page) == n
+    assert len(last) == len(names)
 
 
 async def _list(op: Op, system: str) -> None:
@@ -174,7 +223,7 @@ async def _list(op: Op, system: str) -> None:
             )
             rows += len(data["value"])
     if rows < LIST_PAGES * LIST_PAGE:
-        raise Failure(f"list returned {rows} rows")
+        raise OperationError(f"list returned {rows} rows")
 
 
 async def _lookup(op: Op, system: str, name: str) -> None:
@@ -186,7 +235,8 @@ async def _lookup(op: Op, system: str, name: str) -> None:
         assert data["data"]["job"]["tasks"]
     elif system == "mesh":
         data = await op.gql(MESH_LOOKUP, {"f": f"JobName eq '{name}'"})
-        assert data["jobs"] and data["tasks"]
+        assert data["jobs"]
+        assert data["tasks"]
     else:
         await asyncio.gather(
             op.rest("GET", f"jobs('{name}')"),
@@ -196,8 +246,13 @@ async def _lookup(op: Op, system: str, name: str) -> None:
 
 async def _mutation(op: Op, system: str, job: str) -> None:
     if system == "syncgql":
-        await op.gql(EXECUTE, {"name": job})
-        await op.gql(CANCEL, {"name": job})
+        # Refusals (already running, not found) are union members, not errors: count them.
+        started = (await op.gql(EXECUTE, {"name": job}))["executeJob"]
+        if started["__typename"] != "ExecuteJobSuccess":
+            raise OperationError(f"executeJob: {started}")
+        stopped = (await op.gql(CANCEL, {"name": job}))["cancelJob"]
+        if stopped["__typename"] != "CancelJobSuccess":
+            raise OperationError(f"cancelJob: {stopped}")
     elif system == "floor":
         await op.rest("POST", "execute", params={"name": job})
         await op.rest("POST", "cancel", params={"name": job})
@@ -232,8 +287,14 @@ async def drive(spec: dict[str, Any]) -> dict[str, Any]:
                 warmup_ops += 1
                 try:
                     await run_op(op, i, 1000 + turn)
-                except (Failure, AssertionError, aiohttp.ClientError, KeyError, TypeError) as exc:
-                    errors.append(f"warm-up: {exc}"[:300])
+                except (
+                    OperationError,
+                    AssertionError,
+                    aiohttp.ClientError,
+                    KeyError,
+                    TypeError,
+                ) as exc:
+                    errors.append(f"warm-up: {type(exc).__name__}: {exc!r}"[:300])
         for op in ops:
             op.requests = 0
         started = time.perf_counter()
@@ -247,8 +308,14 @@ async def drive(spec: dict[str, Any]) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 try:
                     await run_op(op, index, turn)
-                except (Failure, AssertionError, aiohttp.ClientError, KeyError, TypeError) as exc:
-                    errors.append(f"{type(exc).__name__}: {exc}"[:300])
+                except (
+                    OperationError,
+                    AssertionError,
+                    aiohttp.ClientError,
+                    KeyError,
+                    TypeError,
+                ) as exc:
+                    errors.append(f"{type(exc).__name__}: {exc!r}"[:300])
                 else:
                     latencies.append(time.perf_counter() - t0)
                 turn = turns()

@@ -41,7 +41,7 @@ def peak_rss_mib(pid: int) -> float:
     return 0.0
 
 
-@dataclass
+@dataclass(eq=False)
 class Server:
     """A started server process and where it listens."""
 
@@ -63,7 +63,7 @@ class Server:
     def start(self, timeout: float = 60.0) -> None:
         """Start the process and wait until ``ready_url`` answers (any HTTP status < 500)."""
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
-        self.proc = subprocess.Popen(  # noqa: S603 - argv built by the bench
+        self.proc = subprocess.Popen(
             self.argv,
             cwd=self.cwd,
             env={**os.environ, **(self.env or {})},
@@ -74,7 +74,9 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.proc.returncode}; see {self.log}"
+                )
             try:
                 r = httpx.get(self.ready_url, timeout=2, trust_env=False)
                 if r.status_code < 500:

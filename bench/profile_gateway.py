@@ -44,15 +44,40 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{emu_port}/api.rsc/"
     emulator = Server(
         "emulator",
-        [sys.executable, "-m", "syncgql", "emulator", "--port", str(emu_port), "--data-dir",
-         str(work / "emu"), "--token", token, "--no-seed"],
-        emu_port, base + "$metadata", log=work / "emulator.log",
+        [
+            sys.executable,
+            "-m",
+            "syncgql",
+            "emulator",
+            "--port",
+            str(emu_port),
+            "--data-dir",
+            str(work / "emu"),
+            "--token",
+            token,
+            "--no-seed",
+        ],
+        emu_port,
+        base + "$metadata",
+        log=work / "emulator.log",
     )
     gateway = Server(
         "syncgql",
-        [sys.executable, "-m", "cProfile", "-o", str(prof), str(BENCH / "gateway_server.py"),
-         "--port", str(gw_port), "--upstream", base, "--token", token],
-        gw_port, f"http://127.0.0.1:{gw_port}/healthz", log=work / "gateway.log",
+        [
+            sys.executable,
+            str(BENCH / "gateway_server.py"),
+            "--profile",
+            str(prof),
+            "--port",
+            str(gw_port),
+            "--upstream",
+            base,
+            "--token",
+            token,
+        ],
+        gw_port,
+        f"http://127.0.0.1:{gw_port}/healthz",
+        log=work / "gateway.log",
     )
     try:
         emulator.start()
@@ -60,11 +85,19 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(seed_rest(base, token, plan))
         seed_history(work / "emu" / "emulator.db", plan)
         gateway.start()
-        spec = {"system": "syncgql", "workload": args.workload, "n": args.n, "concurrency": 4,
-                "duration": args.duration, "url": f"http://127.0.0.1:{gw_port}/graphql"}
-        out = subprocess.run(  # noqa: S603
+        spec = {
+            "system": "syncgql",
+            "workload": args.workload,
+            "n": args.n,
+            "concurrency": 4,
+            "duration": args.duration,
+            "url": f"http://127.0.0.1:{gw_port}/graphql",
+        }
+        out = subprocess.run(
             [sys.executable, str(BENCH / "load.py"), json.dumps(spec)],
-            capture_output=True, timeout=args.duration * 4 + 60, check=True,
+            capture_output=True,
+            timeout=args.duration * 4 + 60,
+            check=True,
         )
         print(out.stdout.decode().strip())
         gateway.stop(grace=30)

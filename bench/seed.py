@@ -18,7 +18,7 @@ import httpx
 
 SOURCES = 10
 DESTINATIONS = 5
-MUTATION_JOBS = 64
+MUTATION_JOBS = 512
 HISTORY_ID_BASE = 1_900_000_000_000_000_000
 
 
@@ -29,7 +29,7 @@ def job_name(i: int) -> str:
 
 def mutation_job(i: int) -> str:
     """Name of the ``i``-th job the Mutation workload runs and cancels."""
-    return f"Mut{i:02d}"
+    return f"Mut{i:03d}"
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,9 @@ async def seed_rest(base_url: str, token: str, plan: SeedPlan) -> None:
         await _post(
             client,
             "connections",
-            {"Name": "Slow", "ProviderName": "Demo", "ConnectionString": "Rows=100;BatchDelayMs=20"},
+            {"Name": "Slow", "ProviderName": "Demo", "ConnectionString": "Rows=20;BatchDelayMs=50"},
         )
-        bodies = [
+        bodies: list[dict[str, object]] = [
             {
                 "JobName": job_name(i),
                 "Source": f"Src{i % SOURCES}",
@@ -110,7 +110,8 @@ def seed_history(db_path: Path, plan: SeedPlan) -> None:
     with sqlite3.connect(db_path, timeout=30) as db:
         jobs = dict(
             db.execute(
-                "SELECT JobName, JobId FROM jobs WHERE WorkspaceId = 'default' AND JobName LIKE 'Job%'"
+                "SELECT JobName, JobId FROM jobs "
+                "WHERE WorkspaceId = 'default' AND JobName LIKE 'Job%'"
             ).fetchall()
         )
         rows = []
@@ -140,6 +141,4 @@ def seed_history(db_path: Path, plan: SeedPlan) -> None:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        db.execute(
-            "INSERT OR IGNORE INTO run_logs (RunId, Content) SELECT \"Id\", '' FROM history"
-        )
+        db.execute("INSERT OR IGNORE INTO run_logs (RunId, Content) SELECT \"Id\", '' FROM history")
