@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import pytest
-
 from tests.gateway.conftest import Gateway, query_params
 
 DASHBOARD = """{ jobs(first: 100) { edges { node {
@@ -118,14 +116,6 @@ async def test_repeated_keys_are_fetched_once(gateway: Gateway) -> None:
     assert connection_calls[0].count("'Warehouse'") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "The client chunks or-ed key filters at max_filter_chars=1500 (about 40 job names or 36 "
-        "run ids per call), so 100 jobs take 3 tasks calls and 2 history calls: 8 in all. "
-        "Passes once the limit fits a page of 100 keys (about 4500 chars)."
-    ),
-)
 async def test_dashboard_with_a_full_page_of_100_jobs(gateway: Gateway) -> None:
     data = await gateway.data(
         """mutation { createConnection(input: {name: "Tiny", providerName: "Demo",

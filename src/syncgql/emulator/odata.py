@@ -13,7 +13,7 @@ compiler only make sense together; splitting them would export their private nod
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Literal
@@ -558,20 +558,24 @@ class _FilterParser:
 
     # -- grammar
     def _or(self, depth: int) -> _Node:
-        left = self._and(depth)
-        while self._keyword("or"):
-            right = self._and(depth)
-            a, b = self._predicate(left), self._predicate(right)
-            left = _Sql(f"({a.sql} OR {b.sql})", a.params + b.params, "bool", a.pos, True)
-        return left
+        return self._chain(depth, "or", self._and)
 
     def _and(self, depth: int) -> _Node:
-        left = self._not(depth)
-        while self._keyword("and"):
-            right = self._not(depth)
-            a, b = self._predicate(left), self._predicate(right)
-            left = _Sql(f"({a.sql} AND {b.sql})", a.params + b.params, "bool", a.pos, True)
-        return left
+        return self._chain(depth, "and", self._not)
+
+    def _chain(self, depth: int, word: str, operand: Callable[[int], _Node]) -> _Node:
+        # One flat ``(a OR b OR c …)``: nesting a level per term overflowed SQLite's parser
+        # stack at about 85 terms, and clients send long ``or`` chains of keys.
+        first = operand(depth)
+        terms = [first]
+        while self._keyword(word):
+            terms.append(operand(depth))
+        if len(terms) == 1:
+            return first
+        predicates = [self._predicate(term) for term in terms]
+        params: tuple[object, ...] = tuple(p for pred in predicates for p in pred.params)
+        sql = "(" + f" {word.upper()} ".join(pred.sql for pred in predicates) + ")"
+        return _Sql(sql, params, "bool", predicates[0].pos, True)
 
     def _not(self, depth: int) -> _Node:
         token = self._peek()
