@@ -274,19 +274,37 @@ async def test_history_filter_fallback_is_remembered(make_client):
     page = await client.history.list(query)
     assert [r.id for r in page.items] == ["1868391712871301378"]
     assert page.count == 1
-    first, fallback = upstream.requests
+    first, probe, fallback = upstream.requests
     assert "$filter" in params(first)
+    assert params(probe)["$filter"] == "JobName eq ''"  # the trivial filter fails too
     assert params(fallback) == {"$orderby": "RunStartDate desc", "$top": "50"}
     found = await client.history.get_many(["1868391712871301377", "999"])
     assert list(found) == ["1868391712871301377"]
     assert found["1868391712871301377"].status is RunStatus.SUCCESS
-    assert len(upstream.requests) == 3  # remembered: no second failing $filter call
+    assert len(upstream.requests) == 4  # remembered: no second failing $filter call
     assert await client.history.count(Eq("JobName", "x")) is None
     page = await client.history.list(
         ODataQuery(filter=Eq("JobName", "DemoToWarehouse"), top=1, skip=1)
     )
     assert [r.id for r in page.items] == ["1868391712871301378"]
     assert page.count is None
+
+
+async def test_one_bad_history_filter_does_not_switch_to_client_filtering(make_client):
+    """A 400 for one request (a forged id) is that request's error, not the server's limit."""
+    rows = orjson.loads(open_fixture("history_list.json"))["value"]
+
+    def router(request: httpx.Request) -> httpx.Response:
+        if "forged" in params(request).get("$filter", ""):
+            return httpx.Response(400, json={"error": {"message": "bad literal"}})
+        return httpx.Response(200, json={"value": rows})
+
+    upstream = FakeUpstream(router=router)
+    client = make_client(upstream, ClientOptions(retry=FAST_RETRY))
+    with pytest.raises(Exception, match="400"):
+        await client.history.list(ODataQuery(filter=Eq("Id", "forged")))
+    await client.history.list(ODataQuery(filter=Eq("JobName", "DemoToWarehouse")))
+    assert "$filter" in params(upstream.requests[-1])  # still filtered by the server
 
 
 async def test_history_other_errors_propagate(make_client):

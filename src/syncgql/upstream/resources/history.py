@@ -1,8 +1,8 @@
 """``history``: past and current runs, with the §11 fallback for servers that cannot filter it.
 
-Some Sync versions fail (400/500) on ``$filter`` against ``history``. The first such failure is
-remembered for the process's life; from then on the client fetches the newest
-``history_fallback_top`` rows (order kept) and applies the same typed filter itself.
+Some Sync versions fail (400/500) on ``$filter`` against ``history``. A failure confirmed by
+a trivial probe filter is remembered for the process's life; from then on the client fetches
+the newest ``history_fallback_top`` rows (order kept) and applies the same typed filter itself.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from syncgql.errors import UpstreamStatusError
 from syncgql.upstream.filtering import evaluate
 from syncgql.upstream.models import HistoryRow, Page, RunStatus
-from syncgql.upstream.odata import FilterNode, ODataQuery, chunk_or_filters
+from syncgql.upstream.odata import Eq, FilterNode, ODataQuery, chunk_or_filters
 from syncgql.upstream.resources.actions import status_rows
 from syncgql.upstream.resources.base import EntitySet, gather_limited
 
@@ -39,7 +39,7 @@ class History(EntitySet[HistoryRow]):
             try:
                 return await super().list(query)
             except UpstreamStatusError as exc:
-                if exc.status not in (400, 500, 501):
+                if exc.status not in (400, 500, 501) or await self._filter_works():
                     raise
                 caps.history_filter_broken = True
                 logger.warning(
@@ -47,6 +47,19 @@ class History(EntitySet[HistoryRow]):
                     exc.status,
                 )
         return await self._list_filtered_locally(query, query.filter)
+
+    async def _filter_works(self) -> bool:
+        """Probe with a filter every Sync version should accept.
+
+        One bad request (a forged id, a huge filter) must not switch this process to client-side
+        filtering for good: only when this trivial filter fails too is the server deemed unable.
+        """
+        probe = ODataQuery(filter=Eq("JobName", ""), top=1, select=("Id",))
+        try:
+            await super().list(probe)
+        except UpstreamStatusError:
+            return False
+        return True
 
     async def _list_filtered_locally(
         self, query: ODataQuery, where: FilterNode
