@@ -111,10 +111,11 @@ async def test_no_planted_secret_in_logs_or_responses(
         for body in bodies:
             # A caller's own connection string is shown masked; nothing else may echo.
             assert canary not in body, (canary, body[:300])
-    # The canaries really went through logging (caplog formats records before our handler
-    # scrubs them): the redaction did the work, the test is not vacuous.
-    for canary in (SETTINGS_TOKEN, CONN_PASSWORD, QUERY_TOKEN):
-        assert canary in caplog.text, canary
+    # Canaries really went through logging (caplog formats records before our handler
+    # scrubs them): the redaction did the work, the test is not vacuous. (Upstream error
+    # messages are no longer logged at all, so fewer canaries reach a log than before.)
+    reached = [c for c in (SETTINGS_TOKEN, CONN_PASSWORD, QUERY_TOKEN) if c in caplog.text]
+    assert reached, "no canary reached logging: the capture proves nothing"
     assert "authtoken=***" in output
 
 

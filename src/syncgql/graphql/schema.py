@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
+from syncgql.errors import SyncgqlError
 from syncgql.graphql.context import FreshLoadersExtension
 from syncgql.graphql.masking import ErrorMaskingExtension
 from syncgql.graphql.mutations import Mutation
@@ -34,11 +38,40 @@ NODE_TYPES: tuple[type, ...] = (
 )
 
 
+logger = logging.getLogger("syncgql.graphql")
+
+
+class SyncgqlSchema(strawberry.Schema):
+    """The strawberry schema, logging errors by kind instead of every one as a crash.
+
+    strawberry logs each GraphQL error at ERROR with a traceback, so a typo in a client's query
+    looked like an outage. Here the caller's mistakes and limit rejections are INFO, upstream
+    failures WARNING with their code, and only bugs ERROR (``masking`` logs those, with the
+    traceback and the request id).
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log each error at the level its kind deserves, without tracebacks for expected ones."""
+        for error in errors:
+            original = error.original_error
+            code = (error.extensions or {}).get("code", "")
+            if original is None or isinstance(original, GraphQLError):
+                logger.info("request error %s: %s", code or "GRAPHQL_VALIDATION", error.message)
+            elif isinstance(original, SyncgqlError):
+                logger.warning("upstream error %s at %s", original.code, _path(error))
+
+
+def _path(error: GraphQLError) -> str:
+    return ".".join(str(part) for part in error.path or ()) or "-"
+
+
 def build_schema(
     *,
     extensions: Sequence[Callable[[], SchemaExtension] | type[SchemaExtension]] = (),
     suggestions: bool = True,
-) -> strawberry.Schema:
+) -> SyncgqlSchema:
     """The syncgql schema with error masking plus the given extensions (factories, not instances).
 
     Args:
@@ -46,7 +79,7 @@ def build_schema(
             per operation, so no state is shared between requests.
         suggestions: keep "Did you mean …?" in validation errors (off in production).
     """
-    return strawberry.Schema(
+    return SyncgqlSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
