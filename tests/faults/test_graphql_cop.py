@@ -10,12 +10,7 @@ from syncgql.config import Profile
 from tests.faults.conftest import Stack
 from tests.faults.graphql_cop_checks import SEVERITY_ORDER, format_report, run_checks
 
-KNOWN_FINDINGS = {
-    # syncgql.graphql.cost._field returns for __typename before counting its alias, so 101
-    # aliased __typename pass the alias limit (cheap: the token limit bounds them to ~660, but
-    # graphql-cop rates it HIGH). Reported to the limits owner; remove once fixed.
-    "Alias Overloading",
-}
+KNOWN_FINDINGS: set[str] = set()
 
 
 async def test_production_profile_has_no_finding_above_low(stack: Stack) -> None:
@@ -26,7 +21,7 @@ async def test_production_profile_has_no_finding_above_low(stack: Stack) -> None
     above_low = {
         f.title for f in findings if f.result and SEVERITY_ORDER[f.severity] > SEVERITY_ORDER["LOW"]
     }
-    assert above_low <= KNOWN_FINDINGS, report
+    assert above_low == KNOWN_FINDINGS, report
     assert len(findings) == 14
     assert stack.upstream.count("POST", "executeJob") == 0
 

@@ -112,7 +112,7 @@ class OperationStats:
 
     Attributes:
         depth: deepest field nesting (introspection subtrees excluded).
-        aliases: aliased fields, fragments expanded (``__typename`` excluded).
+        aliases: aliased fields, fragments expanded (aliased ``__typename`` included).
         directives: directives in the expanded operation.
         max_directives_on_node: most directives on a single field, spread or inline fragment.
         root_fields: top-level fields (``__typename`` excluded).
@@ -250,6 +250,10 @@ class _Walker:
         if name == "__typename":
             summary.cost += self.model.scalar_cost
             summary.depth = max(summary.depth, 1)
+            # An aliased ``__typename`` is free to resolve but is still alias overloading
+            # (graphql-cop rates 100+ aliases HIGH): count the alias, not the field.
+            if node.alias is not None:
+                summary.aliases += 1
             return
         summary.fields += 1
         if node.alias is not None:
