@@ -39,7 +39,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from syncgql.bodylimit import BodySizeLimitMiddleware
 from syncgql.config import Settings
 from syncgql.credentials import MissingCredentialsError, resolve_credentials
-from syncgql.errors import UpstreamAuthError, UpstreamForbiddenError
+from syncgql.errors import SyncgqlError, UpstreamAuthError, UpstreamForbiddenError
 from syncgql.graphiql import graphiql_routes
 from syncgql.graphql.context import Context
 from syncgql.graphql.costs import COST_MODEL
@@ -167,6 +167,11 @@ class SyncgqlGraphQL(GraphQLHTTP):
             except (UpstreamAuthError, UpstreamForbiddenError) as exc:
                 raise ConnectionRejectionError(
                     {"message": "CData Sync rejected these credentials.", "code": "UNAUTHENTICATED"}
+                ) from exc
+            except SyncgqlError as exc:
+                # Credentials cannot be checked while Sync is down: refuse cleanly, say why.
+                raise ConnectionRejectionError(
+                    {"message": "CData Sync is unreachable; retry shortly.", "code": exc.code}
                 ) from exc
         context.client = client
         context.loaders = Loaders(client)
