@@ -6,6 +6,7 @@ environment) plus what the bench needs and the command line does not offer:
 * ``--max-first``: the List workload asks for 1,000 rows a page and the scaling run for 1,000
   jobs; the default ``OperationLimits.max_first`` is 100 (the cost limit is raised to match).
 * ``--loop`` / ``--http``: uvicorn's event loop and HTTP parser, to measure uvloop/httptools.
+* ``--doc-cache-size 0``: turn the parsed/validated-document cache off.
 * ``--profile FILE``: cProfile the whole run (``bench/profile_gateway.py`` uses it).
 * ``--transport``: ``default`` (whatever ``syncgql.upstream.http`` builds), ``httpx`` (httpx's
   own pool) or ``aiohttp`` (``httpx-aiohttp`` under the httpx API), to measure the hop.
@@ -25,7 +26,7 @@ import uvicorn
 
 from syncgql.app import create_app
 from syncgql.config import load_settings
-from syncgql.graphql.limits import OperationLimits
+from syncgql.graphql.limits import DocumentCache, OperationLimits
 
 
 def _transport(kind: str) -> httpx.AsyncBaseTransport | None:
@@ -49,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"])
     parser.add_argument("--transport", default="default", choices=["default", "httpx", "aiohttp"])
     parser.add_argument("--profile", default=None, help="write a cProfile of the run to this file")
+    parser.add_argument(
+        "--doc-cache-size", type=int, default=None, help="DocumentCache size (0: no caching)"
+    )
     args = parser.parse_args(argv)
     settings = load_settings(
         {
@@ -61,6 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         }
     )
     logging.basicConfig(level=logging.WARNING)
+    if args.doc_cache_size is not None:
+        import functools
+
+        import syncgql.app
+
+        # Bench-only: measure what the parsed/validated-document cache buys.
+        syncgql.app.DocumentCache = functools.partial(  # type: ignore[misc]
+            DocumentCache, maxsize=args.doc_cache_size
+        )
     limits = OperationLimits(max_first=args.max_first, max_cost=10_000_000)
     app = create_app(settings, transport=_transport(args.transport), limits=limits)
     profiler = None

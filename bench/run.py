@@ -289,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
             variants["syncgql-h11-asyncio"] = ["--loop", "asyncio", "--http", "h11"]
             variants["syncgql-httpx"] = ["--transport", "httpx"]
             variants["syncgql-aiohttp"] = ["--transport", "aiohttp"]
+            variants["syncgql-nocache"] = ["--doc-cache-size", "0"]
         for name, extra in variants.items():
             port = free_port()
             systems[name] = Server(
