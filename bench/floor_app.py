@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-MAX_FILTER_CHARS = 1500  # the same chunk size as syncgql's ClientOptions.max_filter_chars
+MAX_FILTER_CHARS = 6000  # the same chunk size as syncgql's ClientOptions.max_filter_chars
 CHUNKS_IN_FLIGHT = 4
 _STATUSES = frozenset(
     {"QUEUED", "RUNNING", "SUCCESS", "FAILED", "CANCELLED", "WARNING", "NEVER_RUN"}

@@ -167,7 +167,7 @@ def ratio_table(rows: list[dict[str, Any]]) -> str:
     """One line per (workload, system): absolute figures and ratios to the floor of that row."""
     floor = {(r["workload"], r.get("n")): r for r in rows if r["system"] == "floor"}
     head = (
-        f"{'workload':<14}{'system':<16}{'ops/s':>8}{'x floor':>8}{'p50 ms':>9}{'p50/fl':>7}"
+        f"{'workload':<18}{'system':<20}{'ops/s':>8}{'x floor':>8}{'p50 ms':>9}{'p50/fl':>7}"
         f"{'p99 ms':>9}{'up/op':>7}{'http/op':>8}{'cpu ms/op':>10}{'cpu/fl':>7}"
         f"{'RSS MiB':>8}{'err':>5}"
     )
@@ -183,7 +183,7 @@ def ratio_table(rows: list[dict[str, Any]]) -> str:
         )
         label = r["workload"] + (f" N={r['n']}" if r.get("n") else "")
         lines.append(
-            f"{label:<14}{r['system']:<16}{r['throughput']:>8.1f}{_fmt(tput):>8}"
+            f"{label:<18}{r['system']:<20}{r['throughput']:>8.1f}{_fmt(tput):>8}"
             f"{r['p50_ms']:>9.1f}{_fmt(p50):>7}{r['p99_ms']:>9.1f}{r['upstream_per_op']:>7.1f}"
             f"{r['http_requests_per_op']:>8.1f}{_fmt(r['server_cpu_ms_per_op'], 1):>10}"
             f"{_fmt(cpu):>7}{_fmt(r['peak_rss_mib'], 0):>8}{r['errors']:>5}"
