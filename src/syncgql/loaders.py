@@ -81,7 +81,7 @@ class Loaders:
         self.transformation = MappedLoader[str, Transformation](client.transformations.get_many)
         self.user = MappedLoader[str, User](client.users.get_many)
         self.run = MappedLoader[str, HistoryRow](self._runs_by_id)
-        self.tasks_of = MappedLoader[str, list[Task]](client.tasks.for_jobs, default=list)
+        self.tasks_of = MappedLoader[str, list[Task]](self._tasks_of, default=list)
         self.status = MappedLoader[str, JobStatusRow](self._all_statuses)
         self.task_statuses = MappedLoader[str, list[JobStatusRow]](
             self._task_statuses, default=list
@@ -98,6 +98,19 @@ class Loaders:
         # the client takes as "this server cannot filter history" for the rest of the
         # process: one bad id would turn every later history read into a 1000-row scan.
         return await self.client.history.get_many(k for k in run_ids if k.isdigit())
+
+    async def _tasks_of(self, job_names: Sequence[str]) -> dict[str, list[Task]]:
+        # Keys that fit one filtered call go in one; more (a page of hundreds of jobs) would take
+        # a call per chunk, so read the whole task set once instead: calls stay constant in N.
+        names = list(job_names)
+        if len(self._name_chunks("JobName", names)) <= 1:
+            return await self.client.tasks.for_jobs(names)
+        page = await self.client.tasks.list()
+        grouped: dict[str, list[Task]] = {name: [] for name in names}
+        for task in page.items:
+            if task.job_name in grouped:
+                grouped[task.job_name].append(task)
+        return grouped
 
     async def _all_statuses(self, names: Sequence[str]) -> dict[str, JobStatusRow]:
         # One getJobStatus {} answers for every job, whatever the number of keys.

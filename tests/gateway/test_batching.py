@@ -49,8 +49,10 @@ async def test_dashboard_calls_are_constant_in_the_number_of_jobs(gateway: Gatew
     await gateway.data('mutation { executeJob(name: "BrokenJob", wait: true) { __typename } }')
     few, few_calls = await dashboard(gateway)
     assert len(few) == 4
-    # jobs, getJobStatus, tasks, connections, history: each once (and counted at all).
-    assert len(few_calls) == 5, few_calls
+    # jobs, getJobStatus, tasks, connections: each once. lastRun { status recordsAffected }
+    # comes from the getJobStatus row of the same run, so no history call at all.
+    assert len(few_calls) == 4, few_calls
+    assert not [url for _, url in few_calls if "/history" in url]
     assert len(few_calls) <= MAX_CALLS, few_calls
 
     # 30 more jobs over several connections, a few of them run.
@@ -168,3 +170,38 @@ async def test_reverse_relations_of_many_parents_keep_urls_short(gateway: Gatewa
     by_connection = [u for _, u in calls if "Source eq" in u]
     assert 2 <= len(by_connection) <= 8
     assert len([u for _, u in calls if "TriggerAfterJob eq" in u]) == 1
+
+
+async def test_last_run_from_status_matches_the_history(gateway: Gateway) -> None:
+    """The status-row shortcut and the history read describe the same run, field by field."""
+    await gateway.data(
+        'mutation { executeJob(name: "DemoToWarehouse", wait: true) { __typename } }'
+    )
+    fields = "runId status statusText recordsAffected runStartDate jobName"
+    short, short_calls = await gateway.traced(
+        f'{{ job(name: "DemoToWarehouse") {{ lastRun {{ {fields} }} }} }}'
+    )
+    full, full_calls = await gateway.traced(
+        f'{{ job(name: "DemoToWarehouse") {{ lastRun {{ {fields} details }} }} }}'
+    )
+    assert not [url for _, url in short_calls if "/history" in url]
+    assert [url for _, url in full_calls if "/history" in url]  # details: only the history has it
+    from_history = dict(full["data"]["job"]["lastRun"])
+    assert from_history.pop("details").startswith("Completed")
+    assert short["data"]["job"]["lastRun"] == from_history
+
+
+async def test_tasks_of_many_jobs_take_one_call_whatever_the_number(gateway: Gateway) -> None:
+    """Past one filter's worth of names, the whole task set is read once instead of in chunks."""
+    from syncgql.loaders import Loaders
+
+    client = gateway.app.app.state.runtime.client
+    names = ["DemoToWarehouse", "SlowOrders"] + [f"{'x' * 80}-{i}" for i in range(300)]
+    gateway.upstream.reset()
+    found = await Loaders(client).tasks_of.load_many(names)
+    task_calls = [url for _, url in gateway.upstream.calls if "/tasks" in url]
+    assert len(task_calls) == 1
+    assert "%24filter" not in task_calls[0]
+    assert [t.query for t in found[0]] == ["REPLICATE [customers]", "REPLICATE [orders]"]
+    assert [t.query for t in found[1]] == ["REPLICATE [orders]"]
+    assert all(tasks == [] for tasks in found[2:])
