@@ -61,6 +61,19 @@ class MappedLoader(DataLoader[KeyT, ValueT | None], Generic[KeyT, ValueT]):
         value: ValueT | None = await self.load(key)
         return value
 
+    def value_or_future(self, key: KeyT) -> ValueT | Awaitable[ValueT | None] | None:
+        """The value itself when already loaded, else the loader's future.
+
+        A resolver that returns a plain value spares graphql-core an awaitable per field: with
+        the relations of a page prefetched, a 100-job dashboard resolves ~500 relation fields
+        without creating a coroutine or a task for any of them.
+        """
+        future = self._cache.get(key)
+        if future is not None and future.done() and future.exception() is None:
+            value: ValueT | None = future.result()
+            return value
+        return self.load(key)
+
 
 def _group(rows: Iterable[Any], attribute: str) -> dict[str, list[Any]]:
     grouped: dict[str, list[Any]] = {}
@@ -104,12 +117,15 @@ class Loaders:
         # a call per chunk, so read the whole task set once instead: calls stay constant in N.
         names = list(job_names)
         if len(self._name_chunks("JobName", names)) <= 1:
-            return await self.client.tasks.for_jobs(names)
-        page = await self.client.tasks.list()
-        grouped: dict[str, list[Task]] = {name: [] for name in names}
-        for task in page.items:
-            if task.job_name in grouped:
-                grouped[task.job_name].append(task)
+            grouped = await self.client.tasks.for_jobs(names)
+        else:
+            page = await self.client.tasks.list()
+            grouped = {name: [] for name in names}
+            for task in page.items:
+                if task.job_name in grouped:
+                    grouped[task.job_name].append(task)
+        for tasks in grouped.values():
+            tasks.sort(key=lambda t: (t.index is None, t.index or 0))  # run order
         return grouped
 
     async def _all_statuses(self, names: Sequence[str]) -> dict[str, JobStatusRow]:

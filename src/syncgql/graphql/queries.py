@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -43,6 +44,7 @@ from syncgql.graphql.pagination import (
     FIRST_DESCRIPTION,
     ORDER_DESCRIPTION,
 )
+from syncgql.graphql.selection import selected_names
 from syncgql.graphql.types.connection import CONNECTION_WIRE, Connection
 from syncgql.graphql.types.job import JOB_WIRE, Job
 from syncgql.graphql.types.misc import API_REQUEST_WIRE, Workspace
@@ -53,6 +55,28 @@ from syncgql.graphql.types.transformation import TRANSFORMATION_WIRE, Transforma
 from syncgql.graphql.types.user import USER_WIRE, User
 from syncgql.upstream.models import Page
 from syncgql.upstream.odata import Eq, ODataQuery
+
+
+async def prefetch_job_relations(info: Info, jobs: list[Any]) -> None:
+    """Load the page's selected relations now, all batches at once.
+
+    The relation resolvers then find their values ready and return them synchronously, so
+    graphql-core completes hundreds of fields without an awaitable each (the same upstream
+    calls as lazy loading, less CPU per field).
+    """
+    selected = selected_names(info, "edges", "node")
+    loaders = _ctx(info).loaders
+    names = [job.job_name for job in jobs if job.job_name]
+    loads: list[Awaitable[object]] = []
+    if selected & {"source", "destination"}:
+        connections = {c for job in jobs for c in (job.source, job.destination) if c}
+        loads.append(loaders.connection.load_many(sorted(connections)))
+    if "tasks" in selected:
+        loads.append(loaders.tasks_of.load_many(names))
+    if selected & {"status", "lastRun"}:
+        loads.append(loaders.status.load_many(names))
+    if names and loads:
+        await asyncio.gather(*loads)
 
 
 def _ctx(info: Info) -> Context:
@@ -155,6 +179,7 @@ class Query:
             wire_map=JOB_WIRE,
             key=("JobName",),
         )
+        await prefetch_job_relations(info, [edge.node for edge in edges])
         return JobConnection(edges=edges, page_info=page_info, total_count=total)
 
     @strawberry.field(description="One job by name; null when there is none.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+import inspect
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from syncgql.graphql.types.status import JobStatus
     from syncgql.graphql.types.task import Task
     from syncgql.graphql.types.transformation import Transformation
+    from syncgql.loaders import Loaders
 
 _CONNECTION = "syncgql.graphql.types.connection"
 _RUN = "syncgql.graphql.types.run"
@@ -78,6 +81,16 @@ def run_from_status(
         status_text=status.status_text,
         records_affected=status.records_affected,
     )
+
+
+async def _last_run_later(
+    loaders: Loaders,
+    job_name: str,
+    status: Awaitable[models.JobStatusRow | None],
+    wanted: set[str],
+) -> models.HistoryRow | None:
+    run = run_from_status(await status, wanted)
+    return run if run is not None else await loaders.last_run.get(job_name)
 
 
 def _context(info: Info) -> Context:
@@ -187,52 +200,50 @@ class Job(Node):
         return job_type(self.type)
 
     @strawberry.field(name="source", description="The source connection (null if it is gone).")
-    async def source_connection(
+    def source_connection(
         self, info: Info
     ) -> Annotated[Connection, strawberry.lazy(_CONNECTION)] | None:
         """Batched by name with every other connection of the same query level."""
         if not self.source:
             return None
-        return await _context(info).loaders.connection.get(self.source)  # type: ignore[return-value]
+        return _context(info).loaders.connection.value_or_future(self.source)  # type: ignore[return-value]
 
     @strawberry.field(
         name="destination", description="The destination connection (null if it is gone)."
     )
-    async def destination_connection(
+    def destination_connection(
         self, info: Info
     ) -> Annotated[Connection, strawberry.lazy(_CONNECTION)] | None:
         """Batched by name with every other connection of the same query level."""
         if not self.destination:
             return None
-        return await _context(info).loaders.connection.get(self.destination)  # type: ignore[return-value]
+        return _context(info).loaders.connection.value_or_future(self.destination)  # type: ignore[return-value]
 
     @strawberry.field(description="The tasks (queries) of the job, in execution order.")
-    async def tasks(self, info: Info) -> list[Annotated[Task, strawberry.lazy(_TASK)]]:
-        """All jobs' tasks of one query level come from one upstream call."""
-        tasks = await _context(info).loaders.tasks_of.get(self.job_name) or []
-        ordered: list[Any] = sorted(tasks, key=lambda t: (t.index is None, t.index or 0))
-        return ordered
+    def tasks(self, info: Info) -> list[Annotated[Task, strawberry.lazy(_TASK)]]:
+        """All jobs' tasks of one query level come from one upstream call (in run order)."""
+        return _context(info).loaders.tasks_of.value_or_future(self.job_name)  # type: ignore[return-value]
 
     @strawberry.field(
         name="status", description="Live status: the current or last run, per task on request."
     )
-    async def live_status(
-        self, info: Info
-    ) -> Annotated[JobStatus, strawberry.lazy(_STATUS)] | None:
+    def live_status(self, info: Info) -> Annotated[JobStatus, strawberry.lazy(_STATUS)] | None:
         """One ``getJobStatus`` call answers for every job of the query."""
-        return await _context(info).loaders.status.get(self.job_name)  # type: ignore[return-value]
+        return _context(info).loaders.status.value_or_future(self.job_name)  # type: ignore[return-value]
 
     @strawberry.field(name="lastRun", description="The most recent run (from the history).")
-    async def last_run(self, info: Info) -> Annotated[JobRun, strawberry.lazy(_RUN)] | None:
+    def last_run(self, info: Info) -> Annotated[JobRun, strawberry.lazy(_RUN)] | None:
         """From ``getJobStatus`` when it holds every selected field, else one ``history`` call."""
         loaders = _context(info).loaders
         wanted = selected_names(info)
         if wanted <= _RUN_FIELDS_IN_STATUS.keys():
-            status = await loaders.status.get(self.job_name)
+            status = loaders.status.value_or_future(self.job_name)
+            if inspect.isawaitable(status):
+                return _last_run_later(loaders, self.job_name, status, wanted)  # type: ignore[return-value]
             run = run_from_status(status, wanted)
             if run is not None:
                 return run  # type: ignore[return-value]
-        return await loaders.last_run.get(self.job_name)  # type: ignore[return-value]
+        return loaders.last_run.value_or_future(self.job_name)  # type: ignore[return-value]
 
     @strawberry.field(description="Past runs of this job, newest first unless ordered otherwise.")
     async def runs(
