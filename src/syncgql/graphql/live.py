@@ -92,6 +92,8 @@ class LiveEvents:
     replica_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     #: The Redis lease period: a dead poller is replaced within two of them.
     lease_ttl: float = LEASE_TTL_SECONDS
+    #: Whether events cross replicas through Redis (then pokes always go out).
+    redis_enabled: bool = False
     _shared: OrderedDict[tuple[str, bytes], Any] = field(
         default_factory=OrderedDict, init=False, repr=False
     )
@@ -124,6 +126,7 @@ class LiveEvents:
             return run, newest.content or ""
 
         cluster: ClusterState
+        self.redis_enabled = bool(redis_url)
         if redis_url:
             namespace = namespace_for(upstream_id)
             broadcaster = RedisBroadcaster(redis_url, namespace=namespace)
@@ -177,8 +180,15 @@ class LiveEvents:
             await self.broadcaster.close()
 
     async def poke(self, job_name: str) -> None:
-        """Poll at once, so a change made through syncgql is published without waiting a tick."""
-        if self.watcher is not None:
+        """Poll at once, so a change made through syncgql is published without waiting a tick.
+
+        Skipped when nobody could be told: no local subscriber and no other replica (a poll
+        per mutation cost most of a mutation's CPU in bench/). With Redis, subscribers may sit
+        on another replica, so the poke always goes out.
+        """
+        if self.watcher is None or self.broadcaster is None:
+            return
+        if self.redis_enabled or self.broadcaster.subscriber_count() > 0:
             await self.watcher.poke(job_name)
 
     def shared(self, kind: str, payload: bytes, build: Callable[[bytes], T]) -> T:
