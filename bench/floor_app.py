@@ -116,11 +116,16 @@ def build_app(upstream: Upstream) -> Starlette:
         )
         names = [j["JobName"] for j in jobs]
         conn_names = [j["Source"] for j in jobs] + [j["Destination"] for j in jobs]
+        task_chunks = or_chunks("JobName", names)
+        # As syncgql: more names than one filter holds → read the whole task set once.
+        tasks_read = (
+            upstream.get_chunked("tasks", task_chunks, **{"$orderby": "JobName,Index"})
+            if len(task_chunks) <= 1
+            else upstream.get("tasks", **{"$orderby": "JobName,Index"})
+        )
         statuses, tasks, conns = await asyncio.gather(
             upstream.action("getJobStatus", {}),
-            upstream.get_chunked(
-                "tasks", or_chunks("JobName", names), **{"$orderby": "JobName,Index"}
-            ),
+            tasks_read,
             upstream.get_chunked("connections", or_chunks("Name", [c for c in conn_names if c])),
         )
         page = {name.lower() for name in names}
@@ -129,9 +134,7 @@ def build_app(upstream: Upstream) -> Starlette:
             for s in statuses
             if s.get("Query") is None and s["JobName"].lower() in page
         }
-        run_ids = [str(s["RunId"]) for s in status_of.values() if s.get("RunId")]
-        runs = await upstream.get_chunked("history", or_chunks("Id", run_ids, quoted=False))
-        run_of = {str(r["Id"]): r for r in runs}
+        # As syncgql: lastRun { status recordsAffected } comes from the same run's status row.
         tasks_of: dict[str, list[dict[str, Any]]] = {}
         for t in tasks:
             tasks_of.setdefault(t["JobName"].lower(), []).append({"query": t["Query"]})
@@ -142,7 +145,8 @@ def build_app(upstream: Upstream) -> Starlette:
             st = status_of.get(key)
             src = conn_of.get((j["Source"] or "").lower())
             dst = conn_of.get((j["Destination"] or "").lower())
-            run = run_of.get(str(st.get("RunId"))) if st else None
+            ran = st is not None and st.get("RunId") and _status(st["Status"]) != "NEVER_RUN"
+            run = st if ran else None
             edges.append(
                 {
                     "node": {
