@@ -71,7 +71,7 @@ def upstream() -> FakeUpstream:
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
     if not redis_available():
-        pytest.skip("redis-server is not installed")
+        pytest.fail("redis-server is missing: apt-get install redis-server")
     with RedisServer() as server:
         yield server
 
