@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from syncgql.errors import SyncgqlError
+from syncgql.graphql import fastpath
 from syncgql.graphql.context import FreshLoadersExtension
 from syncgql.graphql.masking import ErrorMaskingExtension
 from syncgql.graphql.mutations import Mutation
@@ -79,7 +80,7 @@ def build_schema(
             per operation, so no state is shared between requests.
         suggestions: keep "Did you mean …?" in validation errors (off in production).
     """
-    return SyncgqlSchema(
+    schema = SyncgqlSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -87,3 +88,5 @@ def build_schema(
         extensions=[*extensions, FreshLoadersExtension, ErrorMaskingExtension],
         config=StrawberryConfig(disable_field_suggestions=not suggestions),
     )
+    fastpath.install(schema)
+    return schema

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import strawberry
 from strawberry.types import Info
@@ -91,6 +91,60 @@ async def _last_run_later(
 ) -> models.HistoryRow | None:
     run = run_from_status(await status, wanted)
     return run if run is not None else await loaders.last_run.get(job_name)
+
+
+class JobLike(Protocol):
+    """What the relation resolvers read of a job (an upstream model, or the GraphQL type)."""
+
+    @property
+    def job_name(self) -> str | None:
+        """The key."""
+
+    @property
+    def source(self) -> str | None:
+        """Source connection name."""
+
+    @property
+    def destination(self) -> str | None:
+        """Destination connection name."""
+
+
+# The relation resolvers, shared by the strawberry methods below and by ``graphql.fastpath``
+# (which installs them as plain graphql-core resolvers for the hot dashboard fields). Each
+# returns the value when its loader already has it, else the loader's future.
+def resolve_source(job: JobLike, loaders: Loaders) -> object:
+    """``Job.source``."""
+    return loaders.connection.value_or_future(job.source) if job.source else None
+
+
+def resolve_destination(job: JobLike, loaders: Loaders) -> object:
+    """``Job.destination``."""
+    return loaders.connection.value_or_future(job.destination) if job.destination else None
+
+
+def resolve_tasks(job: JobLike, loaders: Loaders) -> object:
+    """``Job.tasks``."""
+    return loaders.tasks_of.value_or_future(job.job_name) if job.job_name else []
+
+
+def resolve_status(job: JobLike, loaders: Loaders) -> object:
+    """``Job.status``."""
+    return loaders.status.value_or_future(job.job_name) if job.job_name else None
+
+
+def resolve_last_run(job: JobLike, loaders: Loaders, wanted: set[str]) -> object:
+    """``Job.lastRun``: from the status row when it holds every wanted field, else history."""
+    name = job.job_name
+    if not name:
+        return None
+    if wanted <= _RUN_FIELDS_IN_STATUS.keys():
+        status = loaders.status.value_or_future(name)
+        if inspect.isawaitable(status):
+            return _last_run_later(loaders, name, status, wanted)
+        run = run_from_status(status, wanted)
+        if run is not None:
+            return run
+    return loaders.last_run.value_or_future(name)
 
 
 def _context(info: Info) -> Context:
@@ -204,9 +258,7 @@ class Job(Node):
         self, info: Info
     ) -> Annotated[Connection, strawberry.lazy(_CONNECTION)] | None:
         """Batched by name with every other connection of the same query level."""
-        if not self.source:
-            return None
-        return _context(info).loaders.connection.value_or_future(self.source)  # type: ignore[return-value]
+        return resolve_source(self, _context(info).loaders)  # type: ignore[return-value]
 
     @strawberry.field(
         name="destination", description="The destination connection (null if it is gone)."
@@ -215,35 +267,24 @@ class Job(Node):
         self, info: Info
     ) -> Annotated[Connection, strawberry.lazy(_CONNECTION)] | None:
         """Batched by name with every other connection of the same query level."""
-        if not self.destination:
-            return None
-        return _context(info).loaders.connection.value_or_future(self.destination)  # type: ignore[return-value]
+        return resolve_destination(self, _context(info).loaders)  # type: ignore[return-value]
 
     @strawberry.field(description="The tasks (queries) of the job, in execution order.")
     def tasks(self, info: Info) -> list[Annotated[Task, strawberry.lazy(_TASK)]]:
         """All jobs' tasks of one query level come from one upstream call (in run order)."""
-        return _context(info).loaders.tasks_of.value_or_future(self.job_name)  # type: ignore[return-value]
+        return resolve_tasks(self, _context(info).loaders)  # type: ignore[return-value]
 
     @strawberry.field(
         name="status", description="Live status: the current or last run, per task on request."
     )
     def live_status(self, info: Info) -> Annotated[JobStatus, strawberry.lazy(_STATUS)] | None:
         """One ``getJobStatus`` call answers for every job of the query."""
-        return _context(info).loaders.status.value_or_future(self.job_name)  # type: ignore[return-value]
+        return resolve_status(self, _context(info).loaders)  # type: ignore[return-value]
 
     @strawberry.field(name="lastRun", description="The most recent run (from the history).")
     def last_run(self, info: Info) -> Annotated[JobRun, strawberry.lazy(_RUN)] | None:
         """From ``getJobStatus`` when it holds every selected field, else one ``history`` call."""
-        loaders = _context(info).loaders
-        wanted = selected_names(info)
-        if wanted <= _RUN_FIELDS_IN_STATUS.keys():
-            status = loaders.status.value_or_future(self.job_name)
-            if inspect.isawaitable(status):
-                return _last_run_later(loaders, self.job_name, status, wanted)  # type: ignore[return-value]
-            run = run_from_status(status, wanted)
-            if run is not None:
-                return run  # type: ignore[return-value]
-        return loaders.last_run.value_or_future(self.job_name)  # type: ignore[return-value]
+        return resolve_last_run(self, _context(info).loaders, selected_names(info))  # type: ignore[return-value]
 
     @strawberry.field(description="Past runs of this job, newest first unless ordered otherwise.")
     async def runs(
