@@ -17,12 +17,30 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 
 @contextlib.asynccontextmanager
 async def raw_server(handle: Handler) -> AsyncIterator[str]:
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    handlers: set[asyncio.Task[None]] = set()
+    writers: list[asyncio.StreamWriter] = []
+
+    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        handlers.add(task)
+        writers.append(writer)
+        await handle(reader, writer)
+
+    server = await asyncio.start_server(tracked, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
         yield f"http://127.0.0.1:{port}/api.rsc/jobs"
     finally:
         server.close()
+        # Python 3.11's Server.close leaves accepted connections open: end them here, so no
+        # socket outlives the test (a slow handler would otherwise leak one into the next).
+        for task in handlers:
+            task.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
+        for writer in writers:
+            writer.close()
+        await server.wait_closed()
 
 
 async def _read_head(reader: asyncio.StreamReader) -> None:

@@ -10,6 +10,7 @@ The client emits only the operator subset §11 of the Sync API notes guarantees
 
 from __future__ import annotations
 
+import abc
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -100,14 +101,14 @@ def render_literal(value: Scalar) -> str:
     raise TypeError(f"unsupported literal type: {type(value).__name__}")
 
 
-class FilterNode:
+class FilterNode(abc.ABC):
     """Base of the typed ``$filter`` tree; ``render()`` gives the OData text."""
 
     __slots__ = ()
 
+    @abc.abstractmethod
     def render(self) -> str:
         """Return this node as OData ``$filter`` text."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True, slots=True)
