@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 import strawberry
@@ -53,8 +53,6 @@ from syncgql.graphql.types.status import JobStatus
 from syncgql.graphql.types.task import TASK_WIRE
 from syncgql.graphql.types.transformation import TRANSFORMATION_WIRE, Transformation
 from syncgql.graphql.types.user import USER_WIRE, User
-from syncgql.upstream.models import Page
-from syncgql.upstream.odata import Eq, ODataQuery
 
 
 async def prefetch_job_relations(info: Info, jobs: list[Any]) -> None:
@@ -114,12 +112,6 @@ async def _load_node(context: Context, type_name: str, key: str) -> object | Non
     if type_name == "ApiRequest":
         return await _or_none(context.client.requests.get(key))
     return None
-
-
-def _page_reader(
-    fetch: Callable[[ODataQuery], Awaitable[Page[object]]],
-) -> Callable[[ODataQuery], Awaitable[Page[object]]]:
-    return fetch
 
 
 @strawberry.type(description="Read CData Sync: jobs, runs, connections, users and more.")
@@ -387,4 +379,4 @@ class Query:
         return ApiRequestConnection(edges=edges, page_info=page_info, total_count=total)
 
 
-__all__ = ["Eq", "Query"]
+__all__ = ["Query"]
