@@ -169,8 +169,13 @@ async def test_load_balancer_upgrades_websockets_and_survives_a_replica(
         # polling lease over and still streams runs.
         await asyncio.sleep(0.8)  # the emulator's request log is written in batches
         polls = await topology.emulator.status_polls_by_user(since)
-        assert len(polls) == 1, polls  # one poller for the cluster
-        poller = 1 if USER_B in polls else 0
+        # One poller for the cluster. The other replica may read a new subscriber's first
+        # state once (with that subscriber's credentials) when its cache is still empty.
+        poller_user, poller_count = polls.most_common(1)[0]
+        others = sum(count for user, count in polls.items() if user != poller_user)
+        assert poller_count >= 5, polls
+        assert others <= 2, polls
+        poller = 1 if poller_user == USER_B else 0
         topology.replicas[poller].kill()
         seen = await _watch_a_run(topology, TRANSPORT_WS)
         assert seen[-1]["status"] == "SUCCESS", seen

@@ -33,6 +33,7 @@ from syncgql.graphql.live import LiveEvents, snapshot_of
 from syncgql.graphql.types.enums import RunStatus
 from syncgql.loaders import Loaders
 from syncgql.upstream.models import RunStatus as UpstreamStatus
+from syncgql.upstream.odata import ODataQuery
 
 MAX_JOBS_PER_SUBSCRIPTION = 100
 _TERMINAL = {"SUCCESS", "FAILED", "CANCELLED", "WARNING"}
@@ -201,8 +202,9 @@ async def _visible_jobs(context: Context, names: Sequence[str] | None) -> set[st
                 extensions={"code": "NOT_FOUND"},
             )
         return set(found)
-    rows = await context.client.get_job_status()
-    return {row.job_name for row in rows if row.job_name and row.query is None}
+    # A jobs read, not a status call: status polls stay the watcher's alone.
+    page = await context.client.jobs.list(ODataQuery(select=("JobName",)))
+    return {job.job_name for job in page.items if job.job_name}
 
 
 async def _initial(context: Context, live: LiveEvents, names: set[str]) -> list[JobStatusChange]:
