@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from strawberry.extensions import SchemaExtension
@@ -13,7 +13,6 @@ from syncgql.loaders import Loaders
 from syncgql.upstream.client import SyncClient
 
 if TYPE_CHECKING:
-    from syncgql.events import StatusWatcher
     from syncgql.graphql.live import LiveEvents
 
 
@@ -42,12 +41,6 @@ class Context:
     response: Any = None
     connection_params: dict[str, Any] | None = None
     shared: bool = False
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def watcher(self) -> StatusWatcher | None:
-        """The process's status watcher, when subscriptions are running."""
-        return None if self.live is None else self.live.watcher
 
 
 class FreshLoadersExtension(SchemaExtension):

@@ -175,6 +175,18 @@ async def _attempt(call: Callable[[], Awaitable[T]], *, entity: str, key: str) -
         return user_error(exc, entity=entity, key=key)
 
 
+async def _delete(
+    delete: Callable[[str], Awaitable[None]], *, entity: str, name: str
+) -> DeleteSuccess | _Errors:
+    """Delete the entity ``name`` of an entity set; the payload names what to evict."""
+
+    async def call() -> DeleteSuccess:
+        await delete(name)
+        return DeleteSuccess(deleted_id=encode_id(entity, name), key=name)
+
+    return await _attempt(call, entity=entity, key=name)
+
+
 def _invalid(message: str, field: str | None = None) -> ValidationError:
     return ValidationError(message=message, code="BAD_REQUEST", field=field)
 
@@ -224,13 +236,7 @@ class Mutation:
     @strawberry.mutation(description="Delete a job and its tasks.")
     async def delete_job(self, info: Info, name: JobNameArg) -> DeleteResult:
         """``DELETE jobs('name')``."""
-        client = _ctx(info).client
-
-        async def call() -> DeleteSuccess:
-            await client.jobs.delete(name)
-            return DeleteSuccess(deleted_id=encode_id("Job", name), key=name)
-
-        return await _attempt(call, entity="Job", key=name)
+        return await _delete(_ctx(info).client.jobs.delete, entity="Job", name=name)
 
     @strawberry.mutation(description="Add a task to a job or transformation.")
     async def create_task(
@@ -322,13 +328,9 @@ class Mutation:
     @strawberry.mutation(description="Delete a transformation.")
     async def delete_transformation(self, info: Info, name: TransformationNameArg) -> DeleteResult:
         """``DELETE transformations('name')``."""
-        client = _ctx(info).client
-
-        async def call() -> DeleteSuccess:
-            await client.transformations.delete(name)
-            return DeleteSuccess(deleted_id=encode_id("Transformation", name), key=name)
-
-        return await _attempt(call, entity="Transformation", key=name)
+        return await _delete(
+            _ctx(info).client.transformations.delete, entity="Transformation", name=name
+        )
 
     @strawberry.mutation(description="Create a connection.")
     async def create_connection(
@@ -368,13 +370,7 @@ class Mutation:
     @strawberry.mutation(description="Delete a connection (not while a running job uses it).")
     async def delete_connection(self, info: Info, name: ConnectionNameArg) -> DeleteResult:
         """``DELETE connections('name')``."""
-        client = _ctx(info).client
-
-        async def call() -> DeleteSuccess:
-            await client.connections.delete(name)
-            return DeleteSuccess(deleted_id=encode_id("Connection", name), key=name)
-
-        return await _attempt(call, entity="Connection", key=name)
+        return await _delete(_ctx(info).client.connections.delete, entity="Connection", name=name)
 
     @strawberry.mutation(description="Test a connection; a failed test is data, not an error.")
     async def test_connection(self, info: Info, name: ConnectionNameArg) -> TestConnectionResult:
