@@ -40,6 +40,7 @@ from syncgql.bodylimit import BodySizeLimitMiddleware
 from syncgql.config import Settings
 from syncgql.credentials import MissingCredentialsError, resolve_credentials
 from syncgql.errors import SyncgqlError, UpstreamAuthError, UpstreamForbiddenError
+from syncgql.events import StatusWatcher
 from syncgql.graphiql import graphiql_routes
 from syncgql.graphql.context import Context
 from syncgql.graphql.costs import COST_MODEL
@@ -48,7 +49,7 @@ from syncgql.graphql.limits import DocumentCache, OperationLimits, OperationLimi
 from syncgql.graphql.live import LiveEvents
 from syncgql.graphql.schema import build_schema
 from syncgql.loaders import Loaders
-from syncgql.observability.health import ReadinessProbe
+from syncgql.observability.health import ReadinessProbe, events_report
 from syncgql.observability.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
 from syncgql.observability.redact import Redactor
 from syncgql.observability.requestid import RequestIdMiddleware, register_credentials
@@ -204,6 +205,7 @@ def _client_options(settings: Settings, observers: list[CallObserver]) -> Client
             deadline=settings.request_timeout,
         ),
         on_call=on_call,
+        history_filter_reprobe=settings.history_filter_reprobe,  # issue 9
     )
 
 
@@ -238,6 +240,8 @@ def create_app(
         redactor: the log redactor of the process (the one ``configure_logging`` installed);
             the configured secrets are registered with it. Default: a new one.
     """
+    # Programmatic callers get the same refusals as `syncgql serve` (e.g. no poller credential).
+    settings.validate()
     runtime = Runtime(settings=settings, redactor=redactor or Redactor())
     for secret in (settings.token, settings.password):
         if secret is not None:
@@ -334,6 +338,7 @@ def create_app(
             runtime.client,
             getattr(broadcaster, "redis", None) if settings.redis_url else None,
             draining=runtime.drain.draining,
+            events=_events_report(runtime),
         )
         return JSONResponse(report, status_code=200 if ready else 503)
 
@@ -437,3 +442,47 @@ def _wire_gauges(runtime: Runtime) -> None:
     gauges.websockets = lambda: float(runtime.drain.websockets)
     gauges.in_flight = lambda: float(runtime.drain.in_flight)
     gauges.draining = lambda: 1.0 if runtime.drain.draining else 0.0
+    _wire_degraded_gauges(runtime)
+
+
+# --- issue 9: degraded modes, in /metrics and /readyz
+
+
+def _events_report(runtime: Runtime) -> dict[str, Any] | None:
+    watcher = runtime.live.watcher
+    if watcher is None:
+        return None
+    return events_report(
+        role=watcher.role, last_error=watcher.last_error, lag_seconds=watcher.lag_seconds
+    )
+
+
+def _wire_degraded_gauges(runtime: Runtime) -> None:
+    gauges = runtime.metrics.gauges
+    live = runtime.live
+
+    def flag(read: Callable[[StatusWatcher], bool]) -> Callable[[], float | None]:
+        return lambda: None if live.watcher is None else float(read(live.watcher))
+
+    def redis_up() -> float | None:
+        if not live.redis_enabled or live.broadcaster is None:
+            return None
+        return float(live.broadcaster.healthy)
+
+    def history_local() -> float | None:
+        return None if runtime.client is None else float(runtime.client.history_filter_local)
+
+    gauges.watcher_polling = flag(lambda w: w.polling)
+    gauges.watcher_failing = flag(lambda w: w.failing)
+    gauges.events_degraded = flag(lambda w: w.role == "degraded")
+    def poll_errors() -> dict[str, float] | None:
+        if live.watcher is None:
+            return None
+        return {k: float(v) for k, v in live.watcher.poll_errors_by_reason.items()}
+
+    gauges.watcher_poll_errors = poll_errors
+    gauges.lease_step_downs = lambda: (
+        None if live.watcher is None else float(live.watcher.step_downs_total)
+    )
+    gauges.redis_up = redis_up
+    gauges.history_filter_local = history_local

@@ -91,6 +91,8 @@ class Settings:
     metrics: bool = True
     shutdown_timeout: float = 10.0
     shutdown_delay: float = 0.0
+    # --- issue 9 (degrade, don't drop out)
+    history_filter_reprobe: float = 60.0
 
     @property
     def embedded(self) -> bool:
@@ -142,6 +144,21 @@ class Settings:
             raise ConfigError(
                 "--auth service needs service credentials: --token, or --user and --password."
             )
+        # --- issue 9 (subscriptions never stop silently): the status poller's credential.
+        if not self.has_service_credentials and not self.embedded:
+            # Whatever --auth says, subscriptions are fed by one poller per cluster, and it
+            # polls with the service credentials: without them it would get 401 on every tick
+            # and no subscriber would ever hear of a run.
+            raise ConfigError(
+                f"--auth {self.auth.value} with --upstream needs service credentials for the "
+                "job-status poller that feeds subscriptions: add --token (SYNCGQL_TOKEN), or "
+                "--user and --password (SYNCGQL_USER, SYNCGQL_PASSWORD), of a CData Sync user "
+                "that may read every job's status. Queries and mutations still use each "
+                "caller's own credentials under --auth forward."
+            )
+        if self.history_filter_reprobe <= 0:
+            raise ConfigError("--history-filter-reprobe must be a positive number of seconds.")
+        # --- end issue 9 block
         if self.rate_limit is not None and self.rate_limit < 0:
             raise ConfigError("--rate-limit must be 0 (off) or a positive number of requests/s.")
         if self.rate_burst is not None and self.rate_burst < 1:

@@ -26,7 +26,8 @@ shown in brackets; a flag given on the command line wins.
 Examples:
   syncgql serve                                   # embedded emulator, http://127.0.0.1:8000
   syncgql serve --upstream http://sync:8181/api.rsc/ --token "$SYNC_TOKEN"
-  syncgql serve --upstream https://sync.example/api.rsc/ --auth forward --profile production
+  syncgql serve --upstream https://sync.example/api.rsc/ --auth forward --profile production \
+      --token "$SYNC_POLLER_TOKEN"                # callers' own credentials; the token polls
 """
 
 
@@ -45,7 +46,12 @@ def configure_serve(parser: argparse.ArgumentParser) -> None:
         "--upstream",
         "CData Sync service root, e.g. http://host:8181/api.rsc/ (default: the embedded emulator)",
     )
-    _flag(parser, "--token", "service auth token sent as x-cdata-authtoken")
+    _flag(
+        parser,
+        "--token",
+        "service auth token sent as x-cdata-authtoken; the job-status poller behind "
+        "subscriptions uses it, so --upstream needs it (or --user/--password) in every --auth mode",
+    )
     _flag(parser, "--user", "service user for HTTP Basic (with --password)")
     _flag(parser, "--password", "password or auth token of --user")
     _flag(
@@ -113,6 +119,14 @@ def configure_serve(parser: argparse.ArgumentParser) -> None:
         "stop routing here first (default 0)",
         type=float,
     )
+    # --- issue 9 (degrade, don't drop out)
+    _flag(
+        parser,
+        "--history-filter-reprobe",
+        "seconds before history filtering is tried on the server again after it failed there "
+        "(doubles after each failed try, up to 15 minutes; default 60)",
+        type=float,
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -140,6 +154,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "metrics": args.metrics,
         "shutdown_timeout": args.shutdown_timeout,
         "shutdown_delay": args.shutdown_delay,
+        # --- issue 9
+        "history_filter_reprobe": args.history_filter_reprobe,
     }
     return load_settings(overrides)
 

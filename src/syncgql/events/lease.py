@@ -8,6 +8,10 @@ releasing, the key expires and another replica, trying every ``ttl/3``, takes it
 
 When Redis cannot be reached the lease is *lost* and ``degraded`` is True: callers then poll
 for themselves (each replica on its own, degraded but working) until Redis is back.
+
+A holder that cannot do the job (its polls keep failing, e.g. its token was revoked) calls
+``step_down(cooldown)``: it deletes the key at once and does not try to take it again for
+``cooldown`` seconds, so a replica whose polls work takes over within ``ttl/3``.
 """
 
 from __future__ import annotations
@@ -53,6 +57,11 @@ class Lease(Protocol):
         """Whether coordination is unavailable, so this process should poll for itself."""
         ...
 
+    @property
+    def period(self) -> float | None:
+        """The lease period in seconds; None when there is no one to hand the lease to."""
+        ...
+
     def add_listener(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` (no arguments) whenever ``held`` or ``degraded`` changes."""
         ...
@@ -63,6 +72,10 @@ class Lease(Protocol):
 
     async def release(self) -> None:
         """Give the lease up now, if held."""
+        ...
+
+    async def step_down(self, cooldown: float) -> None:
+        """Give the lease up and leave it to others for ``cooldown`` seconds."""
         ...
 
 
@@ -79,6 +92,11 @@ class LocalLease:
         """Always False."""
         return False
 
+    @property
+    def period(self) -> float | None:
+        """None: a single process has nobody to hand polling to."""
+        return None
+
     def add_listener(self, callback: Callable[[], None]) -> None:
         """Nothing ever changes, so listeners are never called."""
 
@@ -88,6 +106,9 @@ class LocalLease:
 
     async def release(self) -> None:
         """Nothing to release."""
+
+    async def step_down(self, cooldown: float) -> None:
+        """Nothing to give up: this process is the only poller."""
 
 
 class RedisLease:
@@ -124,7 +145,10 @@ class RedisLease:
         self._held_until = 0.0
         self._degraded = False
         self._listeners: list[Callable[[], None]] = []
+        self._cooldown_until = float("-inf")
         self.acquisitions_total = 0
+        #: Times this process gave the lease up because its polls failed.
+        self.step_downs_total = 0
 
     @property
     def held(self) -> bool:
@@ -135,6 +159,16 @@ class RedisLease:
     def degraded(self) -> bool:
         """True while Redis is unreachable."""
         return self._degraded
+
+    @property
+    def period(self) -> float:
+        """The lease period (``ttl_seconds``)."""
+        return self.ttl_seconds
+
+    @property
+    def cooling_down(self) -> bool:
+        """Whether this process stepped down and leaves the lease to others for now."""
+        return self._clock() < self._cooldown_until
 
     def add_listener(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` whenever ``held`` or ``degraded`` changes."""
@@ -153,7 +187,8 @@ class RedisLease:
             # Renew first even when we think we do not hold it: after a Redis blip the key may
             # still be ours, and SET NX alone would wait for it to expire.
             ok = bool(await self._renew(keys=[self._key], args=[self.owner_id, self._ttl_ms]))
-            if not ok:
+            # The renewal above still runs while cooling down: it tells whether Redis is up.
+            if not ok and not self.cooling_down:
                 ok = bool(await self._redis.set(self._key, self.owner_id, nx=True, px=self._ttl_ms))
                 if ok:
                     self.acquisitions_total += 1
@@ -177,6 +212,19 @@ class RedisLease:
             await self._release(keys=[self._key], args=[self.owner_id])
         except REDIS_ERRORS as exc:
             logger.warning("lease %s release failed: %s", self._key, type(exc).__name__)
+
+    async def step_down(self, cooldown: float) -> None:
+        """Release now and do not try to acquire for ``cooldown`` seconds."""
+        if not self._held:
+            return
+        self.step_downs_total += 1
+        self._cooldown_until = self._clock() + cooldown
+        logger.warning(
+            "lease %s given up for %g s: this replica's polls fail, another may take over",
+            self._key,
+            cooldown,
+        )
+        await self.release()
 
     def _update(self, *, held: bool, degraded: bool) -> None:
         changed = held != self._held or degraded != self._degraded

@@ -11,6 +11,16 @@ Pacing: ``fast_interval`` while a job is active or anyone watches, ``slow_interv
 after a failed poll, jittered exponential backoff up to ``max_backoff``; ``poke()`` polls at
 once. Replicas that do not hold the lease keep their cache from the snapshots the holder
 stores (``ClusterState``), so ``current()`` answers everywhere.
+
+Failures never stop the loop and never log a traceback per tick: a failure streak logs one
+WARNING (and one more when its reason changes), an unexpected exception one ERROR with its
+traceback. A lease holder whose polls keep failing (two in a row, or for a lease period) steps
+down, so a replica whose credentials work takes over: while it holds a shared lease its backoff
+is capped at half a period, so this happens within two lease periods of the first failure.
+
+Sequences are floored at the wall clock in microseconds, so events published by different
+replicas (a new holder, or each replica on its own while Redis was down) still increase for a
+subscriber that drops events not newer than the last one it saw.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ import contextlib
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 
@@ -111,6 +122,13 @@ class StatusWatcher:
         self.upstream_calls_total = 0
         #: Polls that failed.
         self.poll_errors_total = 0
+        #: Polls that failed, by reason (an error code such as ``UNAUTHENTICATED``).
+        self.poll_errors_by_reason: Counter[str] = Counter()
+        #: Times this process gave the lease up because its polls failed.
+        self.step_downs_total = 0
+        # The reason of the current failure streak (None: the last poll worked) and when it began.
+        self._last_error: str | None = None
+        self._failing_since = 0.0
         # Whether the whole cache must be written to the cluster state (after a lease change,
         # the stored snapshots may be missing or another holder's).
         self._store_all = True
@@ -131,8 +149,22 @@ class StatusWatcher:
 
     @property
     def failing(self) -> bool:
-        """Whether the last poll failed (the watcher is backing off)."""
-        return self._failures > 0
+        """Whether this process's last poll failed (until one of its polls works again)."""
+        return self._last_error is not None
+
+    @property
+    def last_error(self) -> str | None:
+        """Why this process's last poll failed (an error code), or None if it worked."""
+        return self._last_error
+
+    @property
+    def role(self) -> str:
+        """``local`` (no cluster), ``holder``, ``follower`` or ``degraded`` (Redis down)."""
+        if self._lease.degraded:
+            return "degraded"
+        if self._lease.period is None:
+            return "local"
+        return "holder" if self._lease.held else "follower"
 
     async def start(self) -> None:
         """Start the lease loop and the poll loop (and the control listener in a cluster)."""
@@ -249,28 +281,58 @@ class StatusWatcher:
             self._last_ok = self._clock()
             return
         self.polls_total += 1
+        started = self._clock()
         try:
             async with asyncio.timeout(self._poll_timeout):
                 polled = await self._poll(interest)
         except Exception as exc:  # noqa: BLE001 - the loop must outlive any failure; logged below
-            self._failed(exc)
+            await self._failed(exc, started)
             return
-        if self._failures:
-            logger.info("status poll recovered after %d failures", self._failures)
+        if self._last_error is not None:
+            logger.warning("status poll recovered (was failing: %s)", self._last_error)
         self._failures = 0
+        self._last_error = None
         self._last_ok = self._clock()
         await self._publish(polled)
 
-    def _failed(self, exc: Exception) -> None:
+    async def _failed(self, exc: Exception, started: float) -> None:
+        reason = failure_reason(exc)
         self.poll_errors_total += 1
+        self.poll_errors_by_reason[reason] += 1
+        if self._failures == 0:
+            self._failing_since = started
         self._failures += 1
         base = min(self._max_backoff, self._fast * 2**self._failures)
+        period = self._lease.period
+        shared_holder = period is not None and self._lease.held and not self._lease.degraded
+        if shared_holder and period is not None:
+            # Retry soon enough to step down within two lease periods of the first failure.
+            base = min(base, period / 2)
         self._backoff = base * self._rng.uniform(0.5, 1.0)
-        if is_transient(exc):
-            if self._failures == 1:
-                logger.warning("status poll failed, backing off: %s", _describe(exc))
-        else:
-            logger.error("status poll failed: %s", _describe(exc), exc_info=exc)
+        if reason != self._last_error:
+            # Once per streak (and per change of reason), never a traceback for a known error:
+            # a revoked token or a down upstream is an operator's matter, not a bug.
+            if isinstance(exc, SyncgqlError | OSError | TimeoutError):
+                logger.warning(
+                    "status poll failed (%s); subscribers get no new events until it works, "
+                    "retrying with backoff%s",
+                    _describe(exc),
+                    _hint(reason),
+                )
+            else:
+                logger.error("status poll failed: %s", _describe(exc), exc_info=exc)
+        self._last_error = reason
+        if shared_holder and period is not None:
+            streak = self._clock() - self._failing_since
+            if self._failures >= 2 or streak >= period:
+                await self._step_down(2 * period)
+
+    async def _step_down(self, cooldown: float) -> None:
+        """Leave the lease to a replica whose polls may work; poll again as a candidate later."""
+        self.step_downs_total += 1
+        # As a follower this process must not wait out a holder's backoff to read snapshots.
+        self._failures = 0
+        await self._lease.step_down(cooldown)
 
     async def _poll(self, interest: Interest) -> dict[str, tuple[JobStatusSnapshot, bool]]:
         """One ``fetch_all`` plus per-task fetches; returns job -> (snapshot, detailed)."""
@@ -302,7 +364,7 @@ class StatusWatcher:
             before = None if previous is None else previous.current
             if not _differs(before, snapshot, detailed=detailed):
                 continue
-            self._sequence += 1
+            self._sequence = max(self._sequence + 1, time.time_ns() // 1000)
             event = JobStatusEvent(name, before, snapshot, self._sequence, now)
             self._events[name] = event
             changed.append(event)
@@ -329,6 +391,27 @@ def _differs(before: JobStatusSnapshot | None, after: JobStatusSnapshot, *, deta
     # A job-level row has no task rows: compare without them, or a progress watcher leaving
     # would look like a change.
     return replace(before, queries=()) != replace(after, queries=())
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A bounded label for a failed poll: the error code, else the kind of failure."""
+    code = getattr(exc, "code", None)
+    if isinstance(exc, SyncgqlError) and isinstance(code, str):
+        return code
+    if isinstance(exc, TimeoutError):
+        return "UPSTREAM_TIMEOUT"
+    if isinstance(exc, OSError):
+        return "UPSTREAM_UNAVAILABLE"
+    return "INTERNAL"
+
+
+def _hint(reason: str) -> str:
+    if reason in {"UNAUTHENTICATED", "FORBIDDEN"}:
+        return (
+            ": CData Sync refuses the service credentials (--token or --user/--password); "
+            "renew them or give that user the right to read every job's status"
+        )
+    return ""
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,9 +1,14 @@
 """``/healthz`` (the process answers) and ``/readyz`` (it should get traffic).
 
-Ready means: started, not draining, the upstream breaker not open, the upstream answering a
-cheap read (any HTTP answer counts, a 401 included: the server is there), and Redis answering
-``PING`` when configured. Upstream and Redis checks are cached for ``ttl`` seconds and run by
-one probe at a time, so frequent probes cost the upstream at most one call per ``ttl``.
+Ready means: started, not draining, the upstream breaker not open and the upstream answering a
+cheap read (any HTTP answer counts, a 401 included: the server is there). Upstream and Redis
+checks are cached for ``ttl`` seconds and run by one probe at a time, so frequent probes cost
+the upstream at most one call per ``ttl``.
+
+Redis is *not* a condition of readiness: without it every replica still serves HTTP and polls
+for its own subscribers, so taking them all out of a load balancer at once would turn a
+degraded cluster into an outage. A Redis that does not answer ``PING``, a status poller that
+fails or polls on its own, shows in the report as ``"degraded": [reasons]`` instead.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from syncgql.upstream.breaker import BreakerState
 from syncgql.upstream.client import SyncClient
 from syncgql.upstream.odata import ODataQuery
 
-__all__ = ["ReadinessProbe"]
+__all__ = ["ReadinessProbe", "events_report"]
 
 
 @dataclass
@@ -71,14 +76,19 @@ class ReadinessProbe:
         redis: Any,  # noqa: ANN401 - a redis-py client, or None
         *,
         draining: bool,
+        events: dict[str, Any] | None = None,
     ) -> tuple[bool, dict[str, Any]]:
-        """Run (or reuse) the checks; return ``(ready, report)``."""
+        """Run (or reuse) the checks; return ``(ready, report)``.
+
+        ``events`` is the event layer's state (see :func:`events_report`), reported as is.
+        """
         if draining:
             return False, {"ready": False, "reason": "shutting down"}
         if client is None:
             return False, {"ready": False, "reason": "starting"}
         breaker = client.breaker_state
         report: dict[str, Any] = {"upstream": {"breaker": breaker.value}}
+        degraded: list[str] = []
         ready = breaker is not BreakerState.OPEN
         if ready:
 
@@ -103,6 +113,28 @@ class ReadinessProbe:
 
             redis_result = await self._cached("redis", ping)
             report["redis"] = {"reachable": redis_result.ok, "detail": redis_result.detail}
-            ready = ready and redis_result.ok
+            if not redis_result.ok:
+                degraded.append("redis")
+        if events is not None:
+            report["events"] = events
+            degraded.extend(events.get("degraded", ()))
         report["ready"] = ready
+        report["degraded"] = sorted(set(degraded))
         return ready, report
+
+
+def events_report(
+    *, role: str | None, last_error: str | None, lag_seconds: float | None
+) -> dict[str, Any]:
+    """The event layer's part of ``/readyz``: who polls, and what is degraded about it."""
+    degraded = []
+    if role == "degraded":
+        degraded.append("events: redis down, polling locally")
+    if last_error is not None:
+        degraded.append(f"events: status polls fail ({last_error})")
+    return {
+        "poller": role,
+        "pollError": last_error,
+        "lagSeconds": None if lag_seconds is None else round(lag_seconds, 1),
+        "degraded": degraded,
+    }

@@ -19,6 +19,12 @@ Metrics:
 - ``syncgql_subscribers``, ``syncgql_watcher_lag_seconds``, ``syncgql_websockets``,
   ``syncgql_http_requests_in_flight``, ``syncgql_upstream_breaker_state{state}`` (1 for the
   current state), ``syncgql_draining``: read from the running app at scrape time.
+- Degraded modes (issue 9), also read at scrape time: ``syncgql_watcher_polling`` (1 while this
+  process polls the upstream), ``syncgql_watcher_poll_failing`` (1 while its polls fail),
+  ``syncgql_watcher_poll_errors_total{reason}`` (error codes),
+  ``syncgql_watcher_lease_step_downs_total`` (leases given up because polls failed), ``syncgql_redis_up`` (the Redis subscription is up),
+  ``syncgql_events_degraded`` (1 while Redis is down and this process polls for itself) and
+  ``syncgql_upstream_history_filter_local`` (1 while history is filtered in the gateway).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import Any
 
 from graphql import OperationDefinitionNode
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 from strawberry.extensions import SchemaExtension
@@ -56,6 +62,14 @@ class RuntimeGauges:
         self.websockets: Callable[[], float | None] = lambda: None
         self.in_flight: Callable[[], float | None] = lambda: None
         self.draining: Callable[[], float | None] = lambda: None
+        # --- issue 9: degraded modes of the event layer and the upstream
+        self.watcher_polling: Callable[[], float | None] = lambda: None
+        self.watcher_failing: Callable[[], float | None] = lambda: None
+        self.watcher_poll_errors: Callable[[], dict[str, float] | None] = lambda: None
+        self.lease_step_downs: Callable[[], float | None] = lambda: None
+        self.redis_up: Callable[[], float | None] = lambda: None
+        self.events_degraded: Callable[[], float | None] = lambda: None
+        self.history_filter_local: Callable[[], float | None] = lambda: None
 
 
 class _RuntimeCollector(Collector):
@@ -77,11 +91,13 @@ class _RuntimeCollector(Collector):
                 self.gauges.in_flight,
             ),
             ("syncgql_draining", "1 while the process shuts down.", self.gauges.draining),
+            *self._degraded_gauges(),
         )
         for name, doc, read in simple:
             value = read()
             if value is not None:
                 yield GaugeMetricFamily(name, doc, value=float(value))
+        yield from self._degraded_counters()
         state = self.gauges.breaker_state()
         if state is not None:
             family = GaugeMetricFamily(
@@ -92,6 +108,52 @@ class _RuntimeCollector(Collector):
             for candidate in BREAKER_STATES:
                 family.add_metric([candidate], 1.0 if candidate == state else 0.0)
             yield family
+
+
+    def _degraded_gauges(self) -> tuple[tuple[str, str, Callable[[], float | None]], ...]:
+        gauges = self.gauges
+        return (
+            (
+                "syncgql_watcher_polling",
+                "1 while this process polls CData Sync for job status.",
+                gauges.watcher_polling,
+            ),
+            (
+                "syncgql_watcher_poll_failing",
+                "1 while this process's job-status polls fail.",
+                gauges.watcher_failing,
+            ),
+            ("syncgql_redis_up", "1 while the Redis subscription is up.", gauges.redis_up),
+            (
+                "syncgql_events_degraded",
+                "1 while Redis is down and this process polls for its own subscribers.",
+                gauges.events_degraded,
+            ),
+            (
+                "syncgql_upstream_history_filter_local",
+                "1 while history filters are applied in the gateway (the upstream failed them).",
+                gauges.history_filter_local,
+            ),
+        )
+
+    def _degraded_counters(self) -> Iterable[Metric]:
+        errors = self.gauges.watcher_poll_errors()
+        if errors is not None:
+            family = CounterMetricFamily(
+                "syncgql_watcher_poll_errors",
+                "Failed job-status polls by reason (error code).",
+                labels=["reason"],
+            )
+            for reason, count in sorted(errors.items()):
+                family.add_metric([reason], count)
+            yield family
+        step_downs = self.gauges.lease_step_downs()
+        if step_downs is not None:
+            yield CounterMetricFamily(
+                "syncgql_watcher_lease_step_downs",
+                "Polling leases given up because this process's polls failed.",
+                value=step_downs,
+            )
 
 
 class GatewayMetrics:

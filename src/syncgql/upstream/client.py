@@ -115,6 +115,11 @@ class SyncClient:
         return self._ctx.workspace
 
     @property
+    def history_filter_local(self) -> bool:
+        """Whether history filters run in the gateway now (the server failed them)."""
+        return self._ctx.capabilities.history_filter.broken
+
+    @property
     def breaker_state(self) -> BreakerState:
         """State of the shared circuit breaker (``closed``, ``open``, ``half_open``)."""
         return self._ctx.pipeline.breaker.state

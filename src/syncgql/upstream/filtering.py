@@ -3,11 +3,17 @@
 Some Sync versions fail on ``$filter`` against ``history``; the client then fetches rows and
 applies the same :mod:`syncgql.upstream.odata` filter tree here, with OData's comparison rules
 (``null`` only equals ``null``; quoted literals compared as the row value's type).
+
+:class:`ServerFilterState` remembers that the server failed a filter, but not for good: a
+failure may be an upgrade in progress or a passing fault, so the server is probed again after
+a delay that doubles with each failed probe (``base``, ``2 x base`` … up to ``max_delay``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,7 +31,52 @@ from syncgql.upstream.odata import (
     StringFunction,
 )
 
-__all__ = ["evaluate", "filter_fields"]
+__all__ = ["ServerFilterState", "evaluate", "filter_fields"]
+
+#: The longest wait between two probes of a server that keeps failing filters.
+MAX_REPROBE_DELAY = 900.0
+
+
+@dataclass
+class ServerFilterState:
+    """Whether the server's ``$filter`` is deemed broken now, and when to probe it again."""
+
+    clock: Callable[[], float] = time.monotonic
+    max_delay: float = MAX_REPROBE_DELAY
+    _probe_at: float | None = field(default=None, init=False)
+    _failed_probes: int = field(default=0, init=False)
+
+    @property
+    def broken(self) -> bool:
+        """True from a confirmed failure until a probe succeeds."""
+        return self._probe_at is not None
+
+    def probe_due(self) -> bool:
+        """Whether it is time to try the server again (and claim that probe).
+
+        The first caller after the delay gets True; concurrent ones keep filtering locally
+        until the probe's outcome is known (the next probe is pushed back meanwhile).
+        """
+        if self._probe_at is None or self.clock() < self._probe_at:
+            return False
+        self._probe_at = self.clock() + self.max_delay
+        return True
+
+    def failed(self, base_delay: float) -> float:
+        """Record a confirmed failure (first or re-probe); return the delay to the next probe."""
+        delay = float(min(self.max_delay, base_delay * 2.0**self._failed_probes))
+        self._failed_probes += 1
+        self._probe_at = self.clock() + delay
+        return delay
+
+    def postpone(self, delay: float) -> None:
+        """A probe could not tell (e.g. the upstream was unreachable): try again after ``delay``."""
+        self._probe_at = self.clock() + delay
+
+    def works(self) -> None:
+        """The server filtered again: filter there from now on."""
+        self._probe_at = None
+        self._failed_probes = 0
 
 
 def _comparable(row_value: object, literal: Scalar) -> tuple[Any, Any] | None:

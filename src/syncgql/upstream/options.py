@@ -71,6 +71,8 @@ class ClientOptions:
         execute_wait_max: read timeout of ``executeJob``/``executeQuery`` waiting with no timeout.
         wait_margin: seconds added to a job timeout to get the HTTP read timeout.
         history_fallback_top: rows fetched when the server cannot filter history.
+        history_filter_reprobe: seconds before a server that failed history filters is tried
+            again (doubling after each failed probe, up to 15 minutes).
         log_action: name of the job-log action (``getJobLog``; some servers use ``getlogs``).
         verify: TLS verification (``True``, ``False`` or a CA bundle path).
         on_call: observer called once per logical call (metrics).
@@ -90,6 +92,7 @@ class ClientOptions:
     execute_wait_max: float = 600.0
     wait_margin: float = 10.0
     history_fallback_top: int = 1000
+    history_filter_reprobe: float = 60.0
     log_action: str = "getJobLog"
     verify: bool | str = True
     on_call: CallObserver | None = None

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from syncgql.errors import UpstreamStatusError
 from syncgql.upstream.auth import Credentials
+from syncgql.upstream.filtering import ServerFilterState
 from syncgql.upstream.http import HttpPipeline
 from syncgql.upstream.models import Page
 from syncgql.upstream.odata import (
@@ -40,10 +41,13 @@ R = TypeVar("R")
 
 @dataclass
 class Capabilities:
-    """What this process learned the upstream cannot do (kept for the process's life, §11)."""
+    """What this process learned the upstream cannot do (§11).
+
+    ``cannot_count`` is kept for the process's life; ``history_filter`` is re-probed later.
+    """
 
     cannot_count: set[str] = field(default_factory=set)
-    history_filter_broken: bool = False
+    history_filter: ServerFilterState = field(default_factory=ServerFilterState)
 
 
 @dataclass(frozen=True, slots=True)
