@@ -475,6 +475,7 @@ def _wire_degraded_gauges(runtime: Runtime) -> None:
     gauges.watcher_polling = flag(lambda w: w.polling)
     gauges.watcher_failing = flag(lambda w: w.failing)
     gauges.events_degraded = flag(lambda w: w.role == "degraded")
+
     def poll_errors() -> dict[str, float] | None:
         if live.watcher is None:
             return None

@@ -22,7 +22,8 @@ Metrics:
 - Degraded modes (issue 9), also read at scrape time: ``syncgql_watcher_polling`` (1 while this
   process polls the upstream), ``syncgql_watcher_poll_failing`` (1 while its polls fail),
   ``syncgql_watcher_poll_errors_total{reason}`` (error codes),
-  ``syncgql_watcher_lease_step_downs_total`` (leases given up because polls failed), ``syncgql_redis_up`` (the Redis subscription is up),
+  ``syncgql_watcher_lease_step_downs_total`` (leases given up because polls failed),
+  ``syncgql_redis_up`` (the Redis subscription is up),
   ``syncgql_events_degraded`` (1 while Redis is down and this process polls for itself) and
   ``syncgql_upstream_history_filter_local`` (1 while history is filtered in the gateway).
 """
@@ -108,7 +109,6 @@ class _RuntimeCollector(Collector):
             for candidate in BREAKER_STATES:
                 family.add_metric([candidate], 1.0 if candidate == state else 0.0)
             yield family
-
 
     def _degraded_gauges(self) -> tuple[tuple[str, str, Callable[[], float | None]], ...]:
         gauges = self.gauges
