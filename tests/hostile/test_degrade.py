@@ -1,0 +1,180 @@
+"""Degrade, don't drop out: a failing lease holder hands over, Redis down keeps replicas ready,
+history filtering that failed is tried again.
+
+Two gateways on real sockets share one real ``redis-server`` and one emulator (through the fault
+proxy); each polls with its own emulator admin user, so one can be revoked alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pytest
+
+from syncgql.graphql.live import LEASE_TTL_SECONDS
+from tests.faults.upstream import Fault, only
+from tests.hostile.conftest import Stack
+from tests.hostile.test_poller import (
+    create_admin,
+    eventually,
+    metric,
+    redis_server,
+    run_job,
+    set_active,
+    subscriber,
+)
+from tests.redis_server import RedisServer
+
+__all__ = ["redis_server"]  # the fixture, shared with test_poller
+
+pytestmark = pytest.mark.timeout(150)
+
+
+async def test_lease_holder_with_revoked_token_hands_over_within_two_periods(
+    stack: Stack, redis_server: RedisServer
+) -> None:
+    token_a, token_b = await create_admin(stack, "replica-a"), await create_admin(stack, "replica-b")
+    admin = stack.emulator.admin_token
+    url = redis_server.url
+    async with stack.gateway(token=token_a, redis_url=url) as a:
+        await eventually(lambda: a.runtime.live.lease.held, 10, "A holds the lease")
+        async with (
+            stack.gateway(token=token_b, redis_url=url) as b,
+            subscriber(a, admin) as on_a,
+            subscriber(b, admin) as on_b,
+        ):
+            assert not b.runtime.live.lease.held
+            loop = asyncio.get_running_loop()
+            await set_active(stack, "replica-a", False)
+            revoked = loop.time()
+            # A's polls fail (401): it gives the lease up and B, whose token works, takes it.
+            await eventually(
+                lambda: b.runtime.live.lease.held, 2 * LEASE_TTL_SECONDS, "B takes over"
+            )
+            took = loop.time() - revoked
+            assert took < 2 * LEASE_TTL_SECONDS, took
+            assert not a.runtime.live.lease.held
+            # A run is delivered to subscribers of both replicas (A's through Redis).
+            await run_job(stack)
+            for sub in (on_a, on_b):
+                assert "RUNNING" in await sub.until("SUCCESS", within=60)
+            # A stays out while its token is revoked (its cooldowns end, B keeps renewing).
+            await asyncio.sleep(LEASE_TTL_SECONDS)
+            assert b.runtime.live.lease.held and not a.runtime.live.lease.held
+            text = (await a.http.get("/metrics")).text
+            assert metric(text, "syncgql_watcher_lease_step_downs_total") == 1.0
+            assert metric(text, "syncgql_watcher_polling") == 0.0
+            # Each replica's readiness says who polls; both stay ready.
+            ready_a, ready_b = (await a.http.get("/readyz")), (await b.http.get("/readyz"))
+            assert ready_a.status_code == ready_b.status_code == 200
+            assert ready_a.json()["events"]["poller"] == "follower"
+            assert ready_b.json()["events"]["poller"] == "holder"
+
+
+async def test_redis_killed_replicas_stay_ready_deliver_locally_and_recover(
+    stack: Stack, redis_server: RedisServer
+) -> None:
+    token_b = await create_admin(stack, "replica-b")
+    admin = stack.emulator.admin_token
+    url = redis_server.url
+    async with stack.gateway(redis_url=url) as a:
+        await eventually(lambda: a.runtime.live.lease.held, 10, "A holds the lease")
+        async with (
+            stack.gateway(token=token_b, redis_url=url) as b,
+            subscriber(a, admin) as on_a,
+            subscriber(b, admin) as on_b,
+        ):
+            replicas = (a, b)
+            redis_server.kill()
+            await eventually(
+                lambda: all(gw.runtime.live.watcher.role == "degraded" for gw in replicas),
+                10,
+                "both replicas poll for themselves",
+            )
+            for gw in replicas:
+                ready = await gw.http.get("/readyz")
+                assert ready.status_code == 200, ready.text  # a load balancer keeps them
+                report = ready.json()
+                assert report["redis"]["reachable"] is False
+                assert "redis" in report["degraded"]
+                assert report["events"]["poller"] == "degraded"
+                text = (await gw.http.get("/metrics")).text
+                assert metric(text, "syncgql_events_degraded") == 1.0
+                assert metric(text, "syncgql_redis_up") == 0.0
+                # HTTP works.
+                body = await gw.gql("{ jobs(first: 1) { edges { node { name } } } }")
+                assert "errors" not in body, body
+            # Each replica's subscriber hears of a run from its own poller.
+            await run_job(stack)
+            for sub in (on_a, on_b):
+                assert "RUNNING" in await sub.until("SUCCESS", within=60)
+
+            redis_server.start()
+            await eventually(
+                lambda: (
+                    {gw.runtime.live.watcher.role for gw in replicas} == {"holder", "follower"}
+                    and all(gw.runtime.live.broadcaster.healthy for gw in replicas)
+                ),
+                15,
+                "back to one shared lease",
+            )
+            for gw in replicas:
+                ready = (await gw.http.get("/readyz")).json()
+                assert ready["degraded"] == [], ready
+                assert metric((await gw.http.get("/metrics")).text, "syncgql_redis_up") == 1.0
+            # After recovery: one poller, and each subscriber gets each change exactly once.
+            await run_job(stack)
+            for sub in (on_a, on_b):
+                events = await sub.until("SUCCESS", within=60)
+                assert "RUNNING" in events
+                assert len(events) == len(set(events)), events  # no double delivery
+                assert await sub.quiet(1.0) == []
+
+
+REJECT_400 = Fault("error", status=400, match=only("GET", "history"))
+HISTORY_FILTERED = """{ runs(first: 5, filter: {jobName: {eq: "DemoToWarehouse"}}) {
+  edges { node { jobName } } } }"""
+
+
+async def test_history_filtering_that_failed_is_reprobed_with_backoff(stack: Stack) -> None:
+    async with stack.gateway(history_filter_reprobe=1.0) as gw:
+
+        async def local() -> float | None:
+            return metric((await gw.http.get("/metrics")).text, "syncgql_upstream_history_filter_local")
+
+        assert await local() == 0.0
+        # The server fails every history read (filtered or not) twice in a row…
+        stack.upstream.set(Fault("error", status=500, match=only("GET", "history")))
+        for _ in range(2):
+            body = await gw.gql(HISTORY_FILTERED)
+            assert body["errors"][0]["extensions"]["code"] != "INTERNAL", body
+        assert await local() == 1.0
+        # …and works again: until the re-probe, filtering happens in the gateway.
+        stack.upstream.set(Fault())
+        body = await gw.gql(HISTORY_FILTERED)
+        assert "errors" not in body, body
+        assert await local() == 1.0
+
+        # Past the re-probe delay the server filters again, not "off for the process".
+        await asyncio.sleep(1.1)
+        body = await gw.gql(HISTORY_FILTERED)
+        assert "errors" not in body, body
+        assert await local() == 0.0
+
+        # From the other side: a re-probe that fails again waits twice as long (400s this
+        # time: 5xx would open the breaker, which is not what this is about).
+        stack.upstream.set(REJECT_400)
+        await gw.gql(HISTORY_FILTERED)
+        assert await local() == 1.0
+        stack.upstream.set(Fault())
+        await asyncio.sleep(1.1)
+        stack.upstream.set(REJECT_400)
+        await gw.gql(HISTORY_FILTERED)  # re-probe fails: next one in 2 s
+        stack.upstream.set(Fault())
+        await asyncio.sleep(1.1)
+        before = stack.upstream.count("GET", "history")
+        body = await gw.gql(HISTORY_FILTERED)
+        assert "errors" not in body and await local() == 1.0  # not yet re-probed
+        assert stack.upstream.count("GET", "history") - before == 1  # one local read
+        await asyncio.sleep(1.0)
+        await gw.gql(HISTORY_FILTERED)
+        assert await local() == 0.0
