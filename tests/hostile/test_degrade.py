@@ -8,6 +8,7 @@ proxy); each polls with its own emulator admin user, so one can be revoked alone
 from __future__ import annotations
 
 import asyncio
+
 import pytest
 
 from syncgql.graphql.live import LEASE_TTL_SECONDS
@@ -32,7 +33,8 @@ pytestmark = pytest.mark.timeout(150)
 async def test_lease_holder_with_revoked_token_hands_over_within_two_periods(
     stack: Stack, redis_server: RedisServer
 ) -> None:
-    token_a, token_b = await create_admin(stack, "replica-a"), await create_admin(stack, "replica-b")
+    token_a = await create_admin(stack, "replica-a")
+    token_b = await create_admin(stack, "replica-b")
     admin = stack.emulator.admin_token
     url = redis_server.url
     async with stack.gateway(token=token_a, redis_url=url) as a:
@@ -139,7 +141,8 @@ async def test_history_filtering_that_failed_is_reprobed_with_backoff(stack: Sta
     async with stack.gateway(history_filter_reprobe=1.0) as gw:
 
         async def local() -> float | None:
-            return metric((await gw.http.get("/metrics")).text, "syncgql_upstream_history_filter_local")
+            text = (await gw.http.get("/metrics")).text
+            return metric(text, "syncgql_upstream_history_filter_local")
 
         assert await local() == 0.0
         # The server fails every history read (filtered or not) twice in a row…

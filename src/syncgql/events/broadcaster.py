@@ -178,6 +178,14 @@ class Broadcaster(Protocol):
         """Number of live local subscriptions (for tests and metrics)."""
         ...
 
+    def set_isolated(self, isolated: bool) -> None:
+        """Deliver locally only, neither sending to nor taking from other processes, or not.
+
+        While coordination is down every process polls for itself: a copy of a change from
+        another process would reach a subscriber twice (once per poller).
+        """
+        ...
+
     async def close(self) -> None:
         """End every subscription and release resources."""
         ...
@@ -200,6 +208,9 @@ class InMemoryBroadcaster:
     async def publish(self, topic: str, payload: bytes) -> None:
         """Deliver a payload to the topic's local subscribers."""
         self._fanout.deliver(topic, payload)
+
+    def set_isolated(self, isolated: bool) -> None:
+        """Nothing to do: delivery is local anyway."""
 
     def subscribe(self, topic: str, *, mode: Mode = "latest", maxsize: int = 100) -> Subscription:
         """Create a subscription; it is registered when its ``async with`` is entered."""

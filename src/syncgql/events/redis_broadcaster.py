@@ -9,6 +9,11 @@ servers behind one Redis never mix.
 echoes back is recognised by its origin tag and dropped. So with Redis down, local delivery
 keeps working; the reader reconnects by itself with jittered exponential backoff and
 ``healthy`` says whether cross-process delivery currently works.
+
+``set_isolated(True)`` (the watcher sets it while the polling lease is degraded, i.e. every
+replica polls for itself) makes delivery local both ways: nothing is sent to Redis and what
+arrives from it is dropped, so a change seen by two pollers reaches a subscriber once, also in
+the seconds when Redis is back but the replicas have not yet agreed on one poller again.
 """
 
 from __future__ import annotations
@@ -85,6 +90,7 @@ class RedisBroadcaster:
         self._healthy = False
         self._reader: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
+        self._isolated = False
         self.reconnects_total = 0
 
     @property
@@ -112,7 +118,7 @@ class RedisBroadcaster:
     async def publish(self, topic: str, payload: bytes) -> None:
         """Deliver locally, then to the other processes unless Redis is known to be down."""
         self._fanout.deliver(topic, payload)
-        if not self._healthy:
+        if not self._healthy or self._isolated:
             return
         try:
             await self._redis.publish(self._prefix + topic, self._origin + payload)
@@ -128,6 +134,12 @@ class RedisBroadcaster:
     def subscriber_count(self) -> int:
         """Number of live local subscriptions of this process."""
         return self._fanout.count()
+
+    def set_isolated(self, isolated: bool) -> None:
+        """Stop (or resume) exchanging messages with the other processes."""
+        if isolated != self._isolated:
+            logger.info("redis broadcaster %s", "isolated" if isolated else "shared again")
+        self._isolated = isolated
 
     async def close(self) -> None:
         """End every subscription, stop the reader and close the client if we created it."""
@@ -178,6 +190,8 @@ class RedisBroadcaster:
         if not isinstance(channel, bytes) or not isinstance(data, bytes):
             return
         if data[:_ORIGIN_BYTES] == self._origin or not channel.startswith(self._prefix_bytes):
+            return
+        if self._isolated:
             return
         topic = channel[len(self._prefix_bytes) :].decode("utf-8", "replace")
         self._fanout.deliver(topic, data[_ORIGIN_BYTES:])

@@ -225,6 +225,8 @@ class StatusWatcher:
 
     def _on_lease_change(self) -> None:
         self._store_all = True
+        # Redis down: every replica polls for itself, so none may take another's copies.
+        self._broadcaster.set_isolated(self._lease.degraded)
         self._wake.set()
 
     async def _loop(self) -> None:
