@@ -88,7 +88,7 @@ async def test_redis_killed_replicas_stay_ready_deliver_locally_and_recover(
             replicas = (a, b)
             redis_server.kill()
             await eventually(
-                lambda: all(gw.runtime.live.watcher.role == "degraded" for gw in replicas),
+                lambda: all(gw.runtime.live.lease.degraded for gw in replicas),
                 10,
                 "both replicas poll for themselves",
             )
