@@ -324,3 +324,32 @@ async def test_poller_forbidden_and_then_unreachable_logs_once_per_reason(
         assert not [r for r in records if r.exc_info or r.levelno >= logging.ERROR]
         stack.upstream.set(Fault())
         await eventually(lambda: not watcher.failing, 60, "recovery")
+
+
+LOG = "subscription($job: String!) { jobLog(jobName: $job) { cursor lines } }"
+
+
+async def test_revoked_poller_token_with_a_log_follower_logs_once_not_per_tick(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The log tailer polls with the same credential: its failures must not log per tick."""
+    caplog.set_level(logging.INFO)
+    service_token = await create_admin(stack, "poller")
+    admin = stack.emulator.admin_token
+    async with stack.gateway(token=service_token) as gw, subscriber(gw, admin) as status:
+        ws_url = gw.url.replace("http://", "ws://") + "/graphql"
+        async with websockets.connect(ws_url, subprotocols=[Subprotocol(TRANSPORT_WS)]) as ws:
+            follower = WsClient(ws, TRANSPORT_WS)
+            assert (await follower.init({"x-cdata-authtoken": admin}))["type"] == "connection_ack"
+            await follower.subscribe(LOG, {"job": JOB})
+            await run_job(stack)
+            await status.until("RUNNING")
+            tailer = gw.runtime.live.tailer
+            await eventually(lambda: tailer.polls_total >= 2, 20, "the log is tailed")
+            caplog.clear()
+            await set_active(stack, "poller", False)
+            await asyncio.sleep(4.0)  # 20 ticks of the 0.2 s interval
+            lines = [r for r in caplog.records if r.name == "syncgql.events.logtail"]
+            assert len(lines) <= 1, [r.getMessage() for r in lines]
+            assert not [r for r in lines if r.exc_info or r.levelno >= logging.ERROR]
+            await set_active(stack, "poller", True)

@@ -19,7 +19,7 @@ import random
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
-from syncgql.errors import SyncgqlError
+from syncgql.errors import SyncgqlError, UpstreamAuthError, UpstreamForbiddenError
 from syncgql.events.broadcaster import Broadcaster, Subscription
 from syncgql.events.cluster import ClusterState, LocalClusterState
 from syncgql.events.lease import Lease
@@ -31,7 +31,7 @@ from syncgql.events.model import (
     parse_cursor,
 )
 from syncgql.events.tasks import cancel_and_wait
-from syncgql.events.watcher import is_transient
+from syncgql.events.watcher import failure_reason
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ class LogTailer:
         self._rng = random.Random()  # noqa: S311 - jitter, not crypto
         self._tails: dict[str, _Tail] = {}
         self._failures = 0
+        self._last_error: str | None = None
         self._task: asyncio.Task[None] | None = None
         #: Ticks that polled at least one log.
         self.polls_total = 0
@@ -213,14 +214,21 @@ class LogTailer:
             try:
                 await self._tick()
                 self._failures = 0
+                self._last_error = None
             except Exception as exc:  # the loop must outlive any failure; logged
                 self._failures += 1
                 delay = min(self._max_backoff, self._interval * 2**self._failures)
                 delay *= self._rng.uniform(0.5, 1.0)
-                if not is_transient(exc):
-                    logger.error("log poll failed: %s", type(exc).__name__, exc_info=exc)
-                elif self._failures == 1:
-                    logger.warning("log poll failed, backing off: %s", type(exc).__name__)
+                reason = failure_reason(exc)
+                # Once per streak and reason, as the status watcher does: no traceback per tick.
+                if reason != self._last_error:
+                    if isinstance(exc, SyncgqlError | OSError | TimeoutError):
+                        logger.warning(
+                            "log poll failed, backing off: %s (%s)", reason, type(exc).__name__
+                        )
+                    else:
+                        logger.error("log poll failed: %s", type(exc).__name__, exc_info=exc)
+                self._last_error = reason
             await asyncio.sleep(delay)
 
     async def _tick(self) -> None:
@@ -244,7 +252,8 @@ class LogTailer:
             try:
                 await self._poll(job)
             except SyncgqlError as exc:
-                if exc.is_transient:
+                # Refused credentials fail every job alike: back off as a whole, log once.
+                if exc.is_transient or isinstance(exc, UpstreamAuthError | UpstreamForbiddenError):
                     raise
                 logger.warning("log of a job unavailable: %s", type(exc).__name__)
                 continue
