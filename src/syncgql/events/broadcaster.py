@@ -166,8 +166,11 @@ class Broadcaster(Protocol):
         """Start background work (the Redis reader); returns at once."""
         ...
 
-    async def publish(self, topic: str, payload: bytes) -> None:
-        """Deliver a payload to the topic's subscribers; never waits for a subscriber."""
+    async def publish(self, topic: str, payload: bytes, *, local: bool = False) -> None:
+        """Deliver a payload to the topic's subscribers; never waits for a subscriber.
+
+        With ``local``, only to this process's subscribers.
+        """
         ...
 
     def subscribe(self, topic: str, *, mode: Mode = "latest", maxsize: int = 100) -> Subscription:
@@ -205,8 +208,8 @@ class InMemoryBroadcaster:
     async def start(self) -> None:
         """Nothing to start; here for symmetry with the Redis broadcaster."""
 
-    async def publish(self, topic: str, payload: bytes) -> None:
-        """Deliver a payload to the topic's local subscribers."""
+    async def publish(self, topic: str, payload: bytes, *, local: bool = False) -> None:
+        """Deliver a payload to the topic's local subscribers (the only ones there are)."""
         self._fanout.deliver(topic, payload)
 
     def set_isolated(self, isolated: bool) -> None:

@@ -115,10 +115,10 @@ class RedisBroadcaster:
                 await self._connected.wait()
         return self._healthy
 
-    async def publish(self, topic: str, payload: bytes) -> None:
-        """Deliver locally, then to the other processes unless Redis is known to be down."""
+    async def publish(self, topic: str, payload: bytes, *, local: bool = False) -> None:
+        """Deliver locally, then to the other processes (unless ``local``, isolated or down)."""
         self._fanout.deliver(topic, payload)
-        if not self._healthy or self._isolated:
+        if local or not self._healthy or self._isolated:
             return
         try:
             await self._redis.publish(self._prefix + topic, self._origin + payload)

@@ -113,6 +113,9 @@ class StatusWatcher:
         self._backoff = 0.0
         self._last_tick = float("-inf")
         self._was_polling = False
+        # Set when this process stops polling: its first snapshot load then publishes, here
+        # only, the changes its own polls missed (e.g. made while it was cut off from Redis).
+        self._catch_up = False
         self._last_ok: float | None = None
         self._started_at: float | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -248,6 +251,8 @@ class StatusWatcher:
         role_changed = self.polling != self._was_polling
         if self._poke or delay <= 0 or role_changed:
             self._poke = False
+            if self._was_polling and not self.polling:
+                self._catch_up = True
             self._was_polling = self.polling
             self._last_tick = self._clock()
             await self._tick(interest)
@@ -278,6 +283,9 @@ class StatusWatcher:
         if not self.polling:
             loaded = await self._cluster.load_if_changed()
             if loaded is not None:
+                if self._catch_up:
+                    self._catch_up = False
+                    await self._publish_missed(loaded)
                 self._events = {event.job_name: event for event in loaded}
                 self._sequence = max([self._sequence, *(e.sequence for e in loaded)])
             self._last_ok = self._clock()
@@ -296,6 +304,23 @@ class StatusWatcher:
         self._last_error = None
         self._last_ok = self._clock()
         await self._publish(polled)
+
+    async def _publish_missed(self, loaded: Sequence[JobStatusEvent]) -> None:
+        """Publish the holder's events whose state this process never had (a role switch).
+
+        Published to local subscribers only. Events they already got from the holder carry
+        the same sequence and are dropped by them; states this process saw itself are skipped.
+        """
+        for event in loaded:
+            known = self._events.get(event.job_name)
+            if known is not None and known.current == event.current:
+                continue
+            if known is not None and known.sequence >= event.sequence:
+                continue
+            payload = encode_event(event)
+            # Here only: the other replicas had these from the holder itself.
+            await self._broadcaster.publish(status_topic(event.job_name), payload, local=True)
+            await self._broadcaster.publish(STATUS_ALL_TOPIC, payload, local=True)
 
     async def _failed(self, exc: Exception, started: float) -> None:
         reason = failure_reason(exc)
