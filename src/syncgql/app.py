@@ -340,6 +340,8 @@ def create_app(
             draining=runtime.drain.draining,
             events=_events_report(runtime),
         )
+        if runtime.limiter is not None and runtime.limiter.degraded:
+            report.setdefault("degraded", []).append("rate limit: local buckets, redis failed")
         return JSONResponse(report, status_code=200 if ready else 503)
 
     async def metrics(_request: Request) -> Response:

@@ -195,9 +195,16 @@ class RedisLease:
                     logger.info("lease %s acquired", self._key)
         except REDIS_ERRORS as exc:
             if not self._degraded:
-                logger.warning("lease %s lost, redis down: %s", self._key, type(exc).__name__)
+                logger.warning(
+                    "lease %s lost, redis down (%s): degraded mode, this replica polls CData "
+                    "Sync for its own subscribers until Redis is back",
+                    self._key,
+                    type(exc).__name__,
+                )
             self._update(held=False, degraded=True)
             return
+        if self._degraded:
+            logger.warning("lease %s: redis is back, leaving degraded mode", self._key)
         if ok:
             self._held_until = started + self.ttl_seconds
         self._update(held=ok, degraded=False)
