@@ -8,6 +8,7 @@ proxy); each polls with its own emulator admin user, so one can be revoked alone
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -187,3 +188,29 @@ async def test_history_filtering_that_failed_is_reprobed_with_backoff(stack: Sta
         await asyncio.sleep(1.0)
         await gw.gql(HISTORY_FILTERED)
         assert await local() == 0.0
+
+
+async def test_lone_replica_with_revoked_token_keeps_trying_warns_once_and_recovers(
+    stack: Stack, redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """From the other side: nobody to hand over to. It must take the lease back in turns,
+    keep polling with backoff, say so once, and deliver when the token works again."""
+    caplog.set_level(logging.INFO)
+    token = await create_admin(stack, "replica-a")
+    async with (
+        stack.gateway(token=token, redis_url=redis_server.url) as gw,
+        subscriber(gw, stack.emulator.admin_token) as sub,
+    ):
+        watcher = gw.runtime.live.watcher
+        await set_active(stack, "replica-a", False)
+        await eventually(lambda: watcher.step_downs_total >= 2, 4 * LEASE_TTL_SECONDS, "2 turns")
+        records = [r for r in caplog.records if r.name.startswith("syncgql.events")]
+        messages = [r.getMessage() for r in records if r.levelno >= logging.WARNING]
+        assert sum("giving the polling lease up" in m for m in messages) == 1, messages
+        assert sum("status poll failed" in m for m in messages) == 1, messages
+        assert not [r for r in records if r.exc_info or r.levelno >= logging.ERROR]
+        await set_active(stack, "replica-a", True)
+        await run_job(stack)
+        await sub.until("SUCCESS", within=60)
+        await eventually(lambda: not watcher.failing, 30, "recovered")
+        assert gw.runtime.live.lease.held

@@ -226,11 +226,8 @@ class RedisLease:
             return
         self.step_downs_total += 1
         self._cooldown_until = self._clock() + cooldown
-        logger.warning(
-            "lease %s given up for %g s: this replica's polls fail, another may take over",
-            self._key,
-            cooldown,
-        )
+        # The watcher warns once per failure streak; repeated hand-overs are routine meanwhile.
+        logger.info("lease %s given up for %g s", self._key, cooldown)
         await self.release()
 
     def _update(self, *, held: bool, degraded: bool) -> None:

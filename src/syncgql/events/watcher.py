@@ -132,6 +132,7 @@ class StatusWatcher:
         # The reason of the current failure streak (None: the last poll worked) and when it began.
         self._last_error: str | None = None
         self._failing_since = 0.0
+        self._step_down_warned = False
         # Whether the whole cache must be written to the cluster state (after a lease change,
         # the stored snapshots may be missing or another holder's).
         self._store_all = True
@@ -302,6 +303,7 @@ class StatusWatcher:
             logger.warning("status poll recovered (was failing: %s)", self._last_error)
         self._failures = 0
         self._last_error = None
+        self._step_down_warned = False
         self._last_ok = self._clock()
         await self._publish(polled)
 
@@ -357,6 +359,14 @@ class StatusWatcher:
     async def _step_down(self, cooldown: float) -> None:
         """Leave the lease to a replica whose polls may work; poll again as a candidate later."""
         self.step_downs_total += 1
+        if not self._step_down_warned:
+            self._step_down_warned = True
+            logger.warning(
+                "giving the polling lease up: this replica's status polls fail (%s); a replica "
+                "whose polls work takes over, this one tries again after %g s",
+                self._last_error,
+                cooldown,
+            )
         # As a follower this process must not wait out a holder's backoff to read snapshots.
         self._failures = 0
         await self._lease.step_down(cooldown)
