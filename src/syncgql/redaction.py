@@ -52,7 +52,7 @@ _SECRET_NAME = re.compile(
 _HARMLESS_SUFFIX = re.compile(
     r"(?:scheme|type|mode|method|url|uri|endpoint|location|path|file|flow|timeout|expiry"
     r"|expires|expiresin|expiration|lifetime|provider|store|storetype|name|user|length"
-    r"|version|column|field)$",
+    r"|version|column|field|initiateoauth)$",
     re.IGNORECASE,
 )
 _NAME_NOISE = re.compile(r"[\s_.-]+|^(?:%40|@)+")
@@ -70,6 +70,8 @@ _KEY = (
 _VALUE = (
     r"""\{(?:[^}]|\}\})*\}"""
     r"""|"(?:[^"\\]|""|\\.)*"|'(?:[^'\\]|''|\\.)*'"""
+    # the same quoted value inside a JSON string, its quotes escaped: ``\"a\"\";b\"``
+    r'|\\"(?:\\"\\"|\\[^"]|[^\\"])*\\"'
     r"""|(?:Basic|Bearer|Token|Digest|Negotiate)\s+[^\s;&,'"]+"""
     r"""|(?:(?!\\?["'](?:[\s;,)}\]:]|$))[^;&\r\n])+"""
 )
@@ -78,10 +80,10 @@ _JSON_PAIR = re.compile(
     r"""(?P<vq>["'])(?P<value>(?:\\.|(?!(?P=vq)).)*)(?P=vq)""",
     re.IGNORECASE,
 )
-# The same inside a JSON string (a formatted JSON log line): ``\"password\": \"x\"``.
+# The same inside a JSON string, at any depth of escaping: ``\"password\": \"x\"``.
 _ESCAPED_JSON_PAIR = re.compile(
-    r"""(?P<head>\\"(?P<key>""" + _KEY + r""")\\"\s*:\s*)"""
-    r"""(?P<vq>\\")(?P<value>(?:\\\\|\\[^"]|[^\\])*?)\\\"""",
+    r"""(?P<head>(?P<q>\\+")(?P<key>""" + _KEY + r""")(?P=q)\s*:\s*)"""
+    r"""(?P<vq>\\+")(?P<value>.*?)(?P=vq)""",
     re.IGNORECASE,
 )
 _KV_PAIR = re.compile(
@@ -106,7 +108,8 @@ _URL = re.compile(
 # Oracle thin: ``jdbc:oracle:thin:scott/tiger@//host:1521/svc``.
 _ORACLE_THIN = re.compile(r"(?P<head>:thin:[^/\s@:;]+/)(?P<value>[^\s;'\"]+)(?=@)", re.IGNORECASE)
 _PEM = re.compile(
-    r"-----BEGIN (?P<kind>[A-Z0-9 ]*PRIVATE KEY)-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)",
+    r"-----BEGIN (?P<kind>[A-Z0-9 ]*PRIVATE KEY)-----.*?"
+    r"(?P<end>-----END [A-Z0-9 ]*PRIVATE KEY-----|$)",
     re.DOTALL,
 )
 _JWT = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
@@ -147,7 +150,7 @@ def _rules(mask: str) -> tuple[tuple[re.Pattern[str], object], ...]:
         return f"{match.group('head')}{quote}{mask}{quote}"
 
     return (
-        (_PEM, lambda m: f"-----BEGIN {m.group('kind')}-----{mask}"),
+        (_PEM, lambda m: f"-----BEGIN {m.group('kind')}-----{mask}{m.group('end')}"),
         (_JSON_PAIR, json_pair),
         (_ESCAPED_JSON_PAIR, json_pair),
         (_COOKIE, lambda m: m.group("head") + mask),
@@ -241,8 +244,11 @@ def split_connection_string(text: str) -> list[tuple[str, str]]:
 
 
 def mask_property(name: str, value: str) -> str:
-    """A property's value as a caller may see it: masked whole when the name is secret, else
-    with any secret it nests (a property string, a URL password, a key block) masked."""
+    """A property's value as a caller may see it.
+
+    Masked whole when the name is secret; otherwise any secret it nests (a property string, a
+    URL password, a key block) is masked.
+    """
     if is_secret_name(name) and value:
         return RESPONSE_MASK
     return _redact(value, (), RESPONSE_MASK)
