@@ -59,7 +59,7 @@ def guarded_protocol(header_timeout: float, body_timeout: float) -> type[asyncio
             self._deadline = None
             if self.transport.is_closing():
                 return
-            client = "%s:%d" % self.client if self.client else "?"
+            client = f"{self.client[0]}:{self.client[1]}" if self.client else "?"
             logger.info(
                 "closed a connection from %s: request %s not received in time", client, phase
             )
