@@ -31,6 +31,7 @@ pytestmark = pytest.mark.timeout(120)
 HEADER_TIMEOUT = 1.5
 BODY_TIMEOUT = 1.5
 SLOW_HEADS, SLOW_BODIES, SILENT = 240, 40, 20
+NGINX_PRESENT = Path(NGINX).exists()
 
 
 @dataclass
@@ -208,7 +209,7 @@ def stopped_replica() -> Iterator[Replica]:
 
 @contextlib.asynccontextmanager
 async def nginx_in_front(tmp_path: Path, replicas: list[Replica]) -> AsyncIterator[str]:
-    if not Path(NGINX).exists():
+    if not NGINX_PRESENT:
         pytest.fail("nginx is not installed (apt-get install nginx-light)")
     port = free_port()
     lb_dir = tmp_path / "nginx"
