@@ -23,6 +23,7 @@ from syncgql.emulator.app import load_credentials
 from syncgql.observability.logs import configure_logging
 from syncgql.observability.redact import Redactor, redact_text
 from syncgql.redaction import mask_connection_string
+from tests.faults.upstream import Fault, only
 from tests.hostile.conftest import Stack
 
 
@@ -348,3 +349,23 @@ async def test_coercion_error_echoing_a_connection_string(
     assert "request error" in logged  # the INFO lines were written, and are clean
     for secret in (A, B, C):
         assert secret not in logged, logged
+
+
+async def test_upstream_message_echoing_a_connection_string_is_masked(
+    stack: Stack, info_logs: io.StringIO
+) -> None:
+    """A 4xx message reaches callers as ``UserError`` data (not an error) and the logs."""
+    echoed = SHAPES["azure-account-key"].text + ";" + SHAPES["nested-other"].text
+    body = json.dumps(
+        {"error": {"code": "BadRequest", "message": f"Invalid connection string: {echoed}"}}
+    ).encode()
+    async with stack.gateway() as gw:
+        gw.upstream.set(Fault("error", status=400, body=body, match=only("POST", "connections")))
+        answer = await gw.gql(CREATE, {"s": echoed, "n": "Echo"})
+    member = answer["data"]["createConnection"]
+    assert member["__typename"] == "ValidationError", answer
+    assert "Invalid connection string" in member["message"]
+    assert "AccountName=acct" in member["message"]
+    for secret in (A, B, C):
+        assert secret not in json.dumps(answer), answer
+        assert secret not in info_logs.getvalue()
