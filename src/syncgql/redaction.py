@@ -113,8 +113,13 @@ _PEM = re.compile(
     re.DOTALL,
 )
 _JWT = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
-# Text that cannot hold a pair, a URL, a scheme credential or a key skips every pattern.
-_TRIGGER = re.compile(r"[=:]|-----BEGIN|eyJ|Bearer|Basic", re.IGNORECASE)
+# Cheap guards, on the lower-cased text (Python's case-insensitive alternations are slow):
+# a rule runs only when its needle occurs; the key rules only when a secret-ish word does.
+# Most log lines skip every rule.
+_KEY_WORD = re.compile(
+    r"pwd|pass|secret|token|key|credential|auth|private|cert|signature|cookie|sess|sas|sig|jwt"
+)
+_SCHEMES = ("basic", "bearer", "digest", "negotiate")
 
 
 def is_secret_name(name: str) -> bool:
@@ -132,7 +137,9 @@ def _unquote(value: str) -> tuple[str, str, str]:
     return "", value, ""
 
 
-def _rules(mask: str) -> tuple[tuple[re.Pattern[str], object], ...]:
+def _rules(mask: str) -> tuple[tuple[re.Pattern[str], object, tuple[str, ...] | None], ...]:
+    """The rules in order, each with its needles (``None``: needs a secret-ish key word)."""
+
     def kv(match: re.Match[str]) -> str:
         head, value = match.group("head"), match.group("value")
         if value == mask:
@@ -149,16 +156,19 @@ def _rules(mask: str) -> tuple[tuple[re.Pattern[str], object], ...]:
         quote = match.group("vq")
         return f"{match.group('head')}{quote}{mask}{quote}"
 
+    def pem(match: re.Match[str]) -> str:
+        return f"-----BEGIN {match.group('kind')}-----{mask}{match.group('end')}"
+
     return (
-        (_PEM, lambda m: f"-----BEGIN {m.group('kind')}-----{mask}{m.group('end')}"),
-        (_JSON_PAIR, json_pair),
-        (_ESCAPED_JSON_PAIR, json_pair),
-        (_COOKIE, lambda m: m.group("head") + mask),
-        (_KV_PAIR, kv),
-        (_SCHEME_CREDENTIAL, lambda m: f"{m.group('scheme')} {mask}"),
-        (_URL, lambda m: f"{m.group('head')}{mask}@"),
-        (_ORACLE_THIN, lambda m: m.group("head") + mask),
-        (_JWT, lambda _m: mask),
+        (_PEM, pem, ("-----begin",)),
+        (_JSON_PAIR, json_pair, None),
+        (_ESCAPED_JSON_PAIR, json_pair, None),
+        (_COOKIE, lambda m: m.group("head") + mask, None),
+        (_KV_PAIR, kv, None),
+        (_SCHEME_CREDENTIAL, lambda m: f"{m.group('scheme')} {mask}", _SCHEMES),
+        (_URL, lambda m: f"{m.group('head')}{mask}@", ("://",)),
+        (_ORACLE_THIN, lambda m: m.group("head") + mask, (":thin:",)),
+        (_JWT, lambda _m: mask, ("eyj",)),
     )
 
 
@@ -169,10 +179,11 @@ def _redact(text: str, known: Iterable[str], mask: str) -> str:
     for secret in known:
         if secret and secret in text:
             text = text.replace(secret, mask)
-    if not _TRIGGER.search(text):
-        return text
-    for pattern, replace in _RULES[mask]:
-        text = pattern.sub(replace, text)  # type: ignore[call-overload]
+    low = text.lower()
+    keyed = _KEY_WORD.search(low) is not None
+    for pattern, replace, needle in _RULES[mask]:
+        if keyed if needle is None else any(n in low for n in needle):
+            text = pattern.sub(replace, text)  # type: ignore[call-overload]
     return text
 
 
