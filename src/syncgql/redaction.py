@@ -73,7 +73,9 @@ _VALUE = (
     # the same quoted value inside a JSON string, its quotes escaped: ``\"a\"\";b\"``
     r'|\\"(?:\\"\\"|\\[^"]|[^\\"])*\\"'
     r"""|(?:Basic|Bearer|Token|Digest|Negotiate)\s+[^\s;&,'"]+"""
-    r"""|(?:(?!\\?["'](?:[\s;,)}\]:]|$))[^;&\r\n])+"""
+    # bare after ``key:`` (a header, a GraphQL literal ``{token: x, n: 1}``): one word;
+    # bare after ``key=`` (a connection or query string): to the next pair
+    r"""|(?(colon)[^\s,;&'"}\])]+|(?:(?!\\?["'](?:[\s;,)}\]:]|$))[^;&\r\n])+)"""
 )
 _JSON_PAIR = re.compile(
     r"""(?P<head>(?P<q>["'])(?P<key>""" + _KEY + r""")(?P=q)\s*:\s*)"""
@@ -87,7 +89,7 @@ _ESCAPED_JSON_PAIR = re.compile(
     re.IGNORECASE,
 )
 _KV_PAIR = re.compile(
-    r"""(?P<head>(?<![\w.@%-])(?P<key>""" + _KEY + r""")\s*(?:=|:(?!//))\s*)"""
+    r"""(?P<head>(?<![\w.@%-])(?P<key>""" + _KEY + r""")\s*(?:=|(?P<colon>:)(?!//))\s*)"""
     r"""(?P<value>""" + _VALUE + r""")""",
     re.IGNORECASE,
 )

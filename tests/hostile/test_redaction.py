@@ -206,6 +206,11 @@ SHAPES: dict[str, Shape] = {
         (A, B, C),
         ("Int cannot represent non-integer value", "Server=s1"),
     ),
+    "graphql-literal": tx(
+        f'got invalid value {{name: "a", clientSecret: {A}, other: 1}}; Field x is unknown',
+        (A,),
+        ('name: "a"', "other: 1}; Field x is unknown"),
+    ),
     "json-in-json": tx(
         f'{{"msg": "body {{\\"password\\": \\"{A}\\", \\"user\\": \\"u1\\"}}"}}',
         (A,),
