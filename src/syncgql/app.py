@@ -136,6 +136,7 @@ class SyncgqlGraphQL(GraphQLHTTP):
             request=request,
             response=response,
             shared=websocket,
+            cutoff=runtime.drain.cutoff,
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:  # type: ignore[override]

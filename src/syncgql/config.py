@@ -93,6 +93,11 @@ class Settings:
     shutdown_delay: float = 0.0
     # --- issue 9 (degrade, don't drop out)
     history_filter_reprobe: float = 60.0
+    # --- slow clients (issue 9): receive deadlines and connection caps of the HTTP server ---
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    keep_alive_timeout: float = 5.0
+    max_connections: int = 1000
 
     @property
     def embedded(self) -> bool:
@@ -165,6 +170,14 @@ class Settings:
             raise ConfigError("--rate-burst must be at least 1.")
         if self.shutdown_timeout <= 0 or self.shutdown_delay < 0:
             raise ConfigError("--shutdown-timeout must be positive and --shutdown-delay >= 0.")
+        # --- slow clients ---
+        if min(self.header_timeout, self.body_timeout) < 0 or self.keep_alive_timeout <= 0:
+            raise ConfigError(
+                "--header-timeout and --body-timeout must be >= 0 (0: off) and "
+                "--keep-alive-timeout positive."
+            )
+        if self.max_connections < 1:
+            raise ConfigError("--max-connections must be at least 1.")
         if self.log_format not in {"json", "text"}:
             raise ConfigError(f"--log-format must be json or text, got {self.log_format!r}.")
         if not 1 <= self.port <= 65535:

@@ -127,6 +127,31 @@ def configure_serve(parser: argparse.ArgumentParser) -> None:
         "(doubles after each failed try, up to 15 minutes; default 60)",
         type=float,
     )
+    # --- slow clients (issue 9) ---
+    _flag(
+        parser,
+        "--header-timeout",
+        "seconds a client gets to send a request head, from its first byte (default 10; 0 off)",
+        type=float,
+    )
+    _flag(
+        parser,
+        "--body-timeout",
+        "seconds a client gets to send a request body after its head (default 30; 0 off)",
+        type=float,
+    )
+    _flag(
+        parser,
+        "--keep-alive-timeout",
+        "seconds an idle keep-alive connection stays open (default 5)",
+        type=float,
+    )
+    _flag(
+        parser,
+        "--max-connections",
+        "open connections and requests per process; more get 503 (default 1000)",
+        type=int,
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -156,6 +181,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "shutdown_delay": args.shutdown_delay,
         # --- issue 9
         "history_filter_reprobe": args.history_filter_reprobe,
+        # slow clients
+        "header_timeout": args.header_timeout,
+        "body_timeout": args.body_timeout,
+        "keep_alive_timeout": args.keep_alive_timeout,
+        "max_connections": args.max_connections,
     }
     return load_settings(overrides)
 
@@ -186,6 +216,23 @@ def app_factory() -> Any:  # noqa: ANN401 - an ASGI app
     tune_gc()
     settings = load_settings()
     return create_app(settings, redactor=_logging(settings))
+
+
+def server_options(settings: Settings, *, workers: bool = False) -> dict[str, Any]:
+    """Return the uvicorn options that bound slow and idle clients (see :mod:`syncgql.slowclients`).
+
+    Worker processes import the protocol by name (a class made here would not reach them);
+    it reads the same settings from the environment there.
+    """
+    from syncgql.slowclients import ENVIRONMENT_PROTOCOL, guarded_protocol
+
+    return {
+        "http": ENVIRONMENT_PROTOCOL
+        if workers
+        else guarded_protocol(settings.header_timeout, settings.body_timeout),
+        "timeout_keep_alive": settings.keep_alive_timeout,
+        "limit_concurrency": settings.max_connections,
+    }
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -233,6 +280,7 @@ def run_serve(args: argparse.Namespace) -> int:
             timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
             log_level=settings.log_level,
             log_config=None,
+            **server_options(settings, workers=True),
         )
         return 0
     from syncgql.app import create_app, runtime_of
@@ -248,6 +296,7 @@ def run_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
         log_level=settings.log_level,
         log_config=None,  # our redacted handler on the root logger formats uvicorn's lines too
+        **server_options(settings),
     )
     server = GracefulServer(config, runtime_of(app).drain, delay=settings.shutdown_delay)
     server.run()

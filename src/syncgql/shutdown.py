@@ -8,7 +8,9 @@ uvicorn's shutdown to say 1001 ("going away"). :class:`GracefulServer` does that
 1. ``Drain.begin()``: ``/readyz`` answers 503 at once, new WebSocket handshakes are refused;
 2. optionally keep serving ``delay`` seconds so load balancers see the 503 and move away;
 3. every open WebSocket is sent close code 1001 and its handler is released;
-4. uvicorn's own shutdown: stop accepting, finish in-flight HTTP within the bound;
+4. uvicorn's own shutdown: stop accepting, finish in-flight HTTP within the bound; a
+   mutation still waiting for a job just before the bound answers ``SHUTTING_DOWN`` (whether
+   the job started, its run id) instead of being cut off (:mod:`syncgql.graphql.cutoff`);
 5. the app's lifespan shutdown stops the watcher (releasing the Redis lease) and the client.
 
 Outside :class:`GracefulServer` (other servers, tests over ASGI) the lifespan shutdown runs
@@ -24,6 +26,8 @@ import socket
 
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from syncgql.graphql.cutoff import Cutoff
 
 __all__ = ["Drain", "DrainMiddleware", "GracefulServer"]
 
@@ -60,6 +64,8 @@ class Drain:
         self._sockets: set[_TrackedSocket] = set()
         self._no_sockets = asyncio.Event()
         self._no_sockets.set()
+        # Long mutations stop waiting at this cut-off and answer SHUTTING_DOWN themselves.
+        self.cutoff = Cutoff()
 
     @property
     def websockets(self) -> int:
@@ -181,4 +187,7 @@ class GracefulServer(uvicorn.Server):
         if self.delay > 0:
             await asyncio.sleep(self.delay)
         await self.drain.close_websockets()
+        # uvicorn cancels what is still running after this bound (a bare 500): long
+        # mutations answer a typed error just before that.
+        self.drain.cutoff.arm(self.config.timeout_graceful_shutdown or 0.0)
         await super().shutdown(sockets)

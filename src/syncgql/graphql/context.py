@@ -13,6 +13,7 @@ from syncgql.loaders import Loaders
 from syncgql.upstream.client import SyncClient
 
 if TYPE_CHECKING:
+    from syncgql.graphql.cutoff import Cutoff
     from syncgql.graphql.live import LiveEvents
 
 
@@ -30,6 +31,7 @@ class Context:
         response: the Starlette response strawberry may set headers on.
         connection_params: the ``connection_init`` payload of a WebSocket.
         shared: True when the context serves several operations (a WebSocket).
+        cutoff: fires shortly before a graceful shutdown gives up on in-flight requests.
     """
 
     client: SyncClient
@@ -41,6 +43,7 @@ class Context:
     response: Any = None
     connection_params: dict[str, Any] | None = None
     shared: bool = False
+    cutoff: Cutoff | None = None
 
 
 class FreshLoadersExtension(SchemaExtension):

@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from syncgql.errors import SyncgqlError
 from syncgql.graphql.context import Context
+from syncgql.graphql.cutoff import run_until_cutoff
 from syncgql.graphql.errors import (
     ConflictError,
     NotFoundError,
@@ -403,7 +404,13 @@ class Mutation:
         context = _ctx(info)
 
         async def call() -> ExecuteJobSuccess:
-            rows = await context.client.execute_job(name, wait=wait, timeout=timeout_seconds)
+            # A shutdown that cuts the wait off answers whether the job started (SHUTTING_DOWN).
+            rows = await run_until_cutoff(
+                context.cutoff,
+                context.client,
+                name,
+                lambda: context.client.execute_job(name, wait=wait, timeout=timeout_seconds),
+            )
             await _poke(context, name)
             return execute_success(name, rows)
 

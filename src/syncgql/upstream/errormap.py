@@ -26,6 +26,7 @@ from syncgql.errors import (
     UpstreamServerError,
     UpstreamStatusError,
 )
+from syncgql.redaction import redact_text
 
 __all__ = ["error_for_status", "parse_retry_after"]
 
@@ -110,7 +111,9 @@ def error_for_status(
     if status >= 500:
         # A 5xx body may hold stack traces or internals: never repeated (security.md §7.4).
         return UpstreamServerError(status, f"The upstream server failed (HTTP {status}).", **where)
-    message = message or f"The upstream rejected the request (HTTP {status})."
+    # 4xx messages reach callers (as UserError data, not only as errors) and logs: an upstream
+    # that echoes a connection string or token must not hand it on (syncgql.redaction).
+    message = redact_text(message) or f"The upstream rejected the request (HTTP {status})."
     if status == 429:
         retry_after = parse_retry_after(headers.get("retry-after"))
         return UpstreamRateLimitError(status, message, retry_after=retry_after, **where)

@@ -2,11 +2,11 @@
 
 The connection string is returned with every secret property masked; ``properties`` lists
 each property with a ``secret`` flag so a UI can draw a form without ever seeing a password.
+What counts as secret is :mod:`syncgql.redaction`'s one rule set, the one logs and errors use.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +16,12 @@ from strawberry.types import Info
 from syncgql.graphql.node import Node, encode_id
 from syncgql.graphql.selection import build_wire_map
 from syncgql.graphql.types.enums import TableKind
+from syncgql.redaction import (
+    is_secret_name,
+    mask_connection_string,
+    mask_property,
+    split_connection_string,
+)
 from syncgql.upstream import models
 
 if TYPE_CHECKING:
@@ -23,98 +29,6 @@ if TYPE_CHECKING:
     from syncgql.graphql.types.job import Job
 
 _JOB = "syncgql.graphql.types.job"
-MASK = "********"
-# A property is secret when its name contains one of these words (case-insensitive). Masking a
-# harmless property by mistake costs little; showing a credential costs a lot.
-_SECRET_WORDS = re.compile(
-    r"password|passwd|pwd|(?<!by)pass(?!ive)|secret|token|key|credential|auth|private|cert"
-    r"|signature",
-    re.IGNORECASE,
-)
-# ``scheme://user:password@host``: a password inside a URL-valued property (``URI``, ``Server``).
-_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/:@\s;]*):[^@/\s]*@")
-_CLOSING = {"'": "'", '"': '"', "{": "}"}
-
-
-def is_secret_property(name: str) -> bool:
-    """True for connection-string properties that carry credentials."""
-    return bool(_SECRET_WORDS.search(name))
-
-
-def _read_value(text: str, i: int) -> tuple[str, int]:
-    """Read the value starting at ``text[i]``; returns it and the index of its end.
-
-    Quoted (``'…'``, ``"…"``) and braced (``{…}``) values may hold ``;`` and escape their
-    closing character by doubling it (``'it''s'``, ``{a}}b}``), as ADO.NET and ODBC strings do.
-    Reading a doubled quote as the end would split a secret and leak its tail as a property.
-    """
-    n = len(text)
-    if i < n and text[i] in _CLOSING:
-        close = _CLOSING[text[i]]
-        chars: list[str] = []
-        j = i + 1
-        while j < n:
-            if text[j] == close:
-                if j + 1 < n and text[j + 1] == close:
-                    chars.append(close)
-                    j += 2
-                    continue
-                j += 1
-                break
-            chars.append(text[j])
-            j += 1
-        while j < n and text[j] != ";":
-            j += 1
-        return "".join(chars), j
-    end = text.find(";", i)
-    end = n if end < 0 else end
-    return text[i:end].strip(), end
-
-
-def split_connection_string(text: str) -> list[tuple[str, str]]:
-    """``k=v;k2='v;2'`` → ``[(k, v), (k2, v;2)]``; quoted values may hold ``;``."""
-    pairs: list[tuple[str, str]] = []
-    i, n = 0, len(text)
-    while i < n:
-        while i < n and text[i] in "; ":
-            i += 1
-        if i >= n:
-            break
-        eq = text.find("=", i)
-        if eq < 0:
-            pairs.append((text[i:].strip(), ""))
-            break
-        name = text[i:eq].strip()
-        i = eq + 1
-        while i < n and text[i] == " ":
-            i += 1
-        value, i = _read_value(text, i)
-        pairs.append((name, value))
-    return pairs
-
-
-def masked_value(name: str, value: str) -> str:
-    """``value`` as a caller may see it: masked when secret, URL passwords masked always."""
-    if is_secret_property(name) and value:
-        return MASK
-    return _URL_PASSWORD.sub(rf"\1:{MASK}@", value)
-
-
-def _quoted(value: str) -> str:
-    # Values that would not read back the same are quoted, so the rebuilt string keeps its pairs.
-    if value != value.strip() or any(c in value for c in ";'\"{"):
-        return "'" + value.replace("'", "''") + "'"
-    return value
-
-
-def mask_connection_string(text: str | None) -> str | None:
-    """The connection string with every secret value replaced by ``********``."""
-    if text is None:
-        return None
-    return ";".join(
-        f"{name}={_quoted(masked_value(name, value))}"
-        for name, value in split_connection_string(text)
-    )
 
 
 @strawberry.type(description="One property of a connection string.")
@@ -209,8 +123,8 @@ class Connection(Node):
         return [
             ConnectionProperty(
                 name=name,
-                value=masked_value(name, value),
-                secret=is_secret_property(name),
+                value=mask_property(name, value),
+                secret=is_secret_name(name),
             )
             for name, value in split_connection_string(raw or "")
         ]
