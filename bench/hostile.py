@@ -50,6 +50,7 @@ from countproxy import caller_tag  # noqa: E402
 from hostile_attacks import (  # noqa: E402
     CLASSES,
     SLOW_BY_DESIGN,
+    Attack,
     Outcome,
     Target,
     schema_type_names,
@@ -73,7 +74,7 @@ class Profile:
 
 
 FULL = Profile(baseline=4.0, min_window=2.0, class_timeout=150.0)
-QUICK = Profile(baseline=2.0, min_window=2.0, class_timeout=75.0)
+QUICK = Profile(baseline=1.5, min_window=2.0, class_timeout=75.0)
 
 
 # ---------------------------------------------------------------- reading the gateway process
@@ -260,27 +261,35 @@ async def _seed(base: str, admin: str) -> tuple[str, str]:
         return str(prober["AuthToken"]), str(abuser["AuthToken"])
 
 
-async def _node_ids(http: httpx.AsyncClient, token: str) -> list[str]:
-    """Global ids of the first JOBS jobs, read through the gateway page by page."""
+async def _ids(http: httpx.AsyncClient, token: str, field: str, wanted: int) -> list[str]:
+    """Global ids of the first ``wanted`` rows of ``field`` (``jobs``, ``runs``), page by page."""
     ids: list[str] = []
     after: str | None = None
     query = (
-        "query Ids($after: String) { jobs(first: 100, after: $after) "
+        f"query Ids($after: String) {{ {field}(first: 100, after: $after) "
         "{ edges { node { id } } pageInfo { endCursor hasNextPage } } }"
     )
-    while len(ids) < JOBS:
+    while len(ids) < wanted:
         r = await http.post(
             "/graphql",
             json={"query": query, "variables": {"after": after}},
             headers={"x-cdata-authtoken": token},
             timeout=30,
         )
-        page = r.json()["data"]["jobs"]
+        page = r.json()["data"][field]
         ids += [e["node"]["id"] for e in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
-    return ids
+    return ids[:wanted]
+
+
+def error_lines(log: Path) -> int:
+    """Lines the gateway logged at ERROR so far (tracebacks for a client's mistake show here)."""
+    if not log.exists():
+        return 0
+    with log.open("rb") as f:
+        return sum(1 for line in f if b'"level":"error"' in line or b'"level": "error"' in line)
 
 
 def _fmt(value: float | None, digits: int = 0) -> str:
@@ -293,7 +302,7 @@ def _codes(counter: dict[str, int] | Counter[str]) -> str:
 
 async def measure_class(
     name: str,
-    attack: Any,  # noqa: ANN401 - an Attack
+    attack: Attack,
     target: Target,
     gateway_pid: int,
     http: httpx.AsyncClient,
@@ -301,6 +310,7 @@ async def measure_class(
     probes: Probes,
     prof: Profile,
     tags: dict[str, str],
+    gateway_log: Path,
 ) -> dict[str, Any]:
     """One row: baseline, abuse, aftermath."""
     ready_before = await wait_ready(http, 30)
@@ -309,6 +319,7 @@ async def measure_class(
     b1 = time.time()
     rss0, fds0 = rss_mib(gateway_pid), fds(gateway_pid)
     counts0 = (await proxy.get("/__counts")).json()
+    errors0 = error_lines(gateway_log)
     sampler = Sampler(gateway_pid, http, peak_fds=fds0, peak_rss=rss0)
     sampling = asyncio.create_task(sampler.run())
     a0 = time.time()
@@ -331,6 +342,7 @@ async def measure_class(
     fds1 = await settle_fds(gateway_pid, fds0, timeout=5)
     rss1 = rss_mib(gateway_pid)
     counts1 = (await proxy.get("/__counts")).json()
+    errors1 = error_lines(gateway_log)
     by_tag: Counter[str] = Counter()
     for row in counts1:
         by_tag[row["tag"]] += row["n"]
@@ -373,6 +385,7 @@ async def measure_class(
         "ready_before": ready_before,
         "ready_after": ready_after,
         "breaker_seen": sorted(sampler.breaker_seen),
+        "gateway_error_lines": errors1 - errors0,
     }
 
 
@@ -403,6 +416,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"{r['class']}: {r['note']}; abuser upstream calls {r['upstream_abuser']}"
             f" ({actions or 'none'}); abuser answers: {_codes(r['abuser_codes'])}; "
+            f"gateway ERROR log lines {r['gateway_error_lines']}; "
             f"abuse took {r['abuse_seconds']} s, {r['during']['n']} probes in its window"
         )
     refusals = [
@@ -536,7 +550,8 @@ async def bench(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
                 base_url=f"http://127.0.0.1:{proxy_port}", trust_env=False, timeout=10
             ) as proxy_http,
         ):
-            ids = await _node_ids(http, admin)
+            # Two node types, so a per-type batch and a per-id lookup differ.
+            ids = await _ids(http, admin, "jobs", 150) + await _ids(http, admin, "runs", 150)
             target = Target(
                 http_url=gw_url,
                 ws_url=f"ws://127.0.0.1:{gw_port}/graphql",
@@ -553,7 +568,7 @@ async def bench(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
             servers.append(prober)
             probes = Probes(probe_out)
             async with asyncio.timeout(30):
-                while len(probes.read()[1]) < 10:
+                while len(probes.read()[1]) < 10:  # noqa: ASYNC110 - another process writes it
                     await asyncio.sleep(0.2)
             print(
                 f"stack up in {time.monotonic() - started:.0f} s: gateway pid {gateway.pid}, "
@@ -566,15 +581,26 @@ async def bench(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
                 if only and name not in only:
                     continue
                 row = await measure_class(
-                    name, attack, target, gateway.pid, http, proxy_http, probes, prof, tags
+                    name,
+                    attack,
+                    target,
+                    gateway.pid,
+                    http,
+                    proxy_http,
+                    probes,
+                    prof,
+                    tags,
+                    logs / "gateway.log",
                 )
                 row["what"] = what
                 rows.append(row)
                 d = row["during"]
+                got = _codes(row["abuser_codes"])[:40]
                 print(
-                    f"  {name:<15} worst {_fmt(row['worst_ms'], 1):>9} ms  abuser {_codes(row['abuser_codes'])[:40]:<40}"
-                    f" up/op {row['upstream_abuser_per_op']:6.1f}  probe p99 {_fmt(d['p99'], 0)} ms"
-                    f" (x{_fmt(row['p99_ratio'], 1)})  fds {row['fds_before']}/{row['fds_peak']}/{row['fds_after']}",
+                    f"  {name:<15} worst {_fmt(row['worst_ms'], 1):>9} ms  abuser {got:<40}"
+                    f" up/op {row['upstream_abuser_per_op']:6.1f}  probe p99 {_fmt(d['p99'], 0)}"
+                    f" ms (x{_fmt(row['p99_ratio'], 1)})  fds {row['fds_before']}/"
+                    f"{row['fds_peak']}/{row['fds_after']}",
                     flush=True,
                 )
         return rows
@@ -598,7 +624,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
-    machine = f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+    machine = (
+        f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
     text = table(rows)
     print(f"\n{stamp}  {machine}  ({'quick' if args.quick else 'full'}, prober {PROBE_RATE:g}/s)\n")
     print(text)

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
 SUBPROTOCOL = Subprotocol("graphql-transport-ws")
@@ -85,12 +85,14 @@ class Outcome:
 # ---------------------------------------------------------------- HTTP and WebSocket helpers
 
 
-def body_code(body: Any) -> str:  # noqa: ANN401 - any JSON
+def body_code(body: Any) -> str:
     """``ok``, or the first ``extensions.code`` of a GraphQL answer."""
     errors = body.get("errors") if isinstance(body, dict) else None
     if errors:
         first = errors[0] if isinstance(errors, list) else errors
-        return str((first.get("extensions") or {}).get("code") or "NO_CODE")
+        code = (first.get("extensions") or {}).get("code")
+        # No code is a finding too: keep the start of the message so the table says which.
+        return str(code) if code else f"NO_CODE({str(first.get('message', ''))[:30]})"
     return "ok"
 
 
@@ -98,7 +100,7 @@ async def post(
     http: httpx.AsyncClient, query: str, variables: dict[str, Any] | None, token: str
 ) -> tuple[float, str, dict[str, Any]]:
     """POST one operation as ``token``; ``(ms, code, body)``."""
-    content = json.dumps({"query": query, "variables": variables or {}}).encode()
+    content = json.dumps({"query": query, "variables": variables or {}}, separators=(",", ":"))
     headers = {"x-cdata-authtoken": token, "content-type": "application/json"}
     start = time.monotonic()
     try:
@@ -166,7 +168,9 @@ class WsMux:
     async def send(self, op_id: str, query: str, variables: dict[str, Any] | None = None) -> None:
         """Send one ``subscribe`` frame."""
         payload = {"query": query, "variables": variables or {}}
-        frame = json.dumps({"id": op_id, "type": "subscribe", "payload": payload})
+        frame = json.dumps(
+            {"id": op_id, "type": "subscribe", "payload": payload}, separators=(",", ":")
+        )
         await self.ws.send(frame)
         self.sent[op_id] = time.monotonic()
 
@@ -231,10 +235,10 @@ def filter_and(terms: int) -> dict[str, Any]:
 
 
 async def huge_variables_http(t: Target) -> Outcome:
-    """``jobs(filter: {and: [{} × 50,000]})`` as ~150 KB of variables, with a made-up token."""
+    """``jobs(filter: {and: [{} x 50,000]})`` as ~150 KB of variables, with a made-up token."""
     out = Outcome(credential=t.madeup_token)
     variables = {"f": filter_and(50_000)}
-    size = len(json.dumps(variables))
+    size = len(json.dumps(variables, separators=(",", ":")))
     async with httpx.AsyncClient(base_url=t.http_url, trust_env=False) as http:
         for _ in range(t.scale(2, 1)):
             ms, code, _ = await post(http, FILTER_QUERY, variables, t.madeup_token)
@@ -280,9 +284,9 @@ async def huge_variables_ws(t: Target) -> Outcome:
 
 
 async def or_terms(t: Target) -> Outcome:
-    """``jobs(filter: {or: [{name: {eq: …}} × 5,000]})``."""
+    """``jobs(filter: {or: [{name: {eq: …}} x 5,000]})``."""
     out = Outcome(credential=t.abuser_token)
-    variables = {"f": {"or": [{"name": {"eq": f"NoSuchJob{i}"}} for i in range(5000)]}}
+    variables = {"f": {"or": [{"name": {"eq": f"x{i}"}} for i in range(5000)]}}
     async with httpx.AsyncClient(base_url=t.http_url, trust_env=False) as http:
         for _ in range(t.scale(3, 1)):
             ms, code, _ = await post(http, FILTER_QUERY, variables, t.abuser_token)
@@ -292,7 +296,7 @@ async def or_terms(t: Target) -> Outcome:
 
 
 async def nodes_ids(t: Target) -> Outcome:
-    """``nodes(ids: [300 job ids])``, a few at once."""
+    """``nodes(ids: [300 ids])`` (jobs and runs mixed), a few at once."""
     out = Outcome(credential=t.abuser_token)
     query = "query Abuse($ids: [ID!]!) { nodes(ids: $ids) { id ... on Job { name } } }"
     variables = {"ids": t.node_ids[:300]}
@@ -304,7 +308,10 @@ async def nodes_ids(t: Target) -> Outcome:
             )
             for ms, code, _ in results:
                 out.record(ms, code)
-    out.note = f"{len(variables['ids'])} ids per operation, {parallel} operations at once"
+    out.note = (
+        f"{len(variables['ids'])} ids per operation (half jobs, half runs), "
+        f"{parallel} operations at once"
+    )
     return out
 
 
@@ -356,7 +363,7 @@ async def ws_query_flood(t: Target) -> Outcome:
 
 
 async def many_subscriptions(t: Target) -> Outcome:
-    """300 sockets × 10 ``jobStatusChanged`` subscriptions (50 handshakes in flight)."""
+    """300 sockets x 10 ``jobStatusChanged`` subscriptions (50 handshakes in flight)."""
     out = Outcome(credential=t.abuser_token)
     sockets, per_socket = t.scale(300, 100), 10
     query = (
@@ -373,6 +380,9 @@ async def many_subscriptions(t: Target) -> Outcome:
         async with gate:
             try:
                 ws = await stack.enter_async_context(ws_open(t.ws_url))
+            except InvalidStatus as exc:
+                refused[f"HTTP {exc.response.status_code}"] += 1
+                return
             except (OSError, InvalidHandshake, TimeoutError) as exc:
                 refused[f"connect {type(exc).__name__}"] += 1
                 return
@@ -410,7 +420,7 @@ async def many_subscriptions(t: Target) -> Outcome:
 async def header_slowloris(t: Target) -> Outcome:
     """300 connections that send request headers one line every 2 s and never finish them."""
     out = Outcome(credential=t.abuser_token)
-    count, hold = t.scale(300, 150), t.scale(30, 12)
+    count, hold = t.scale(300, 150), t.scale(30, 10)
     conns: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     closed_after: dict[int, float] = {}
     start = time.monotonic()
@@ -516,13 +526,13 @@ async def crlf_init(t: Target) -> Outcome:
 Attack = Callable[[Target], Awaitable[Outcome]]
 
 CLASSES: list[tuple[str, str, Attack]] = [
-    ("huge-vars-http", "150 KB variables, and: [{}×50,000], made-up token", huge_variables_http),
+    ("huge-vars-http", "150 KB variables, and: [{}x50,000], made-up token", huge_variables_http),
     ("huge-vars-ws", "the same filter in one WebSocket subscribe frame", huge_variables_ws),
     ("or-5000", "or of 5,000 terms", or_terms),
     ("nodes-300", "nodes(ids: [300 ids])", nodes_ids),
-    ("aliased-logs", "10 × runs(first: 100) { … log { lines } }", aliased_logs),
+    ("aliased-logs", "10 x runs(first: 100) { … log { lines } }", aliased_logs),
     ("ws-flood", "300 queries on one WebSocket", ws_query_flood),
-    ("subs-300x10", "300 sockets × 10 subscriptions", many_subscriptions),
+    ("subs-300x10", "300 sockets x 10 subscriptions", many_subscriptions),
     ("slowloris", "300 header-slowloris connections", header_slowloris),
     ("long-name", "job(name: 90,000 characters)", long_job_name),
     ("suggestions", "{ jobs } / { jbos } in production", suggestion_leak),

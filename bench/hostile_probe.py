@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -44,14 +45,14 @@ def _code(response: httpx.Response) -> str | None:
 
 
 async def _probe(
-    http: httpx.AsyncClient, due: float, timeout: float, out: IO[str], wall0: float, mono0: float
+    http: httpx.AsyncClient, due: float, limit: float, out: IO[str], wall0: float, mono0: float
 ) -> None:
     delay = due - time.monotonic()
     if delay > 0:
         await asyncio.sleep(delay)
     code: str | None
     try:
-        response = await http.post("/graphql", json={"query": QUERY}, timeout=timeout)
+        response = await http.post("/graphql", json={"query": QUERY}, timeout=limit)
         code = _code(response)
     except httpx.TimeoutException:
         code = "TIMEOUT"
@@ -63,7 +64,7 @@ async def _probe(
 
 
 async def run(
-    url: str, token: str, rate: float, duration: float, timeout: float, out_path: Path
+    url: str, token: str, rate: float, duration: float, limit: float, out_path: Path
 ) -> None:
     """Probe until ``duration`` has passed or the process is told to stop."""
     stop = asyncio.Event()
@@ -86,15 +87,13 @@ async def run(
             while not stop.is_set() and time.monotonic() - mono0 < duration:
                 due = mono0 + i / rate
                 i += 1
-                task = asyncio.create_task(_probe(http, due, timeout, out, wall0, mono0))
+                task = asyncio.create_task(_probe(http, due, limit, out, wall0, mono0))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
                 wait = due - time.monotonic()
                 if wait > 0:
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), wait)
-                    except TimeoutError:
-                        pass
             for task in list(tasks):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
