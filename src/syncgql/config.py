@@ -91,6 +91,8 @@ class Settings:
     metrics: bool = True
     shutdown_timeout: float = 10.0
     shutdown_delay: float = 0.0
+    # --- WebSockets (issue 9): how often an open socket's credentials are checked again.
+    ws_credential_recheck: float = 10.0
 
     @property
     def embedded(self) -> bool:
@@ -148,6 +150,8 @@ class Settings:
             raise ConfigError("--rate-burst must be at least 1.")
         if self.shutdown_timeout <= 0 or self.shutdown_delay < 0:
             raise ConfigError("--shutdown-timeout must be positive and --shutdown-delay >= 0.")
+        if self.ws_credential_recheck <= 0:
+            raise ConfigError("--ws-credential-recheck must be a positive number of seconds.")
         if self.log_format not in {"json", "text"}:
             raise ConfigError(f"--log-format must be json or text, got {self.log_format!r}.")
         if not 1 <= self.port <= 65535:

@@ -113,6 +113,14 @@ def configure_serve(parser: argparse.ArgumentParser) -> None:
         "stop routing here first (default 0)",
         type=float,
     )
+    # --- WebSockets (issue 9)
+    _flag(
+        parser,
+        "--ws-credential-recheck",
+        "seconds between checks of an open WebSocket's credentials with Sync (one call per "
+        "credential, shared by its sockets); a revoked one closes them with 4403 (default 10)",
+        type=float,
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -140,6 +148,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "metrics": args.metrics,
         "shutdown_timeout": args.shutdown_timeout,
         "shutdown_delay": args.shutdown_delay,
+        # --- WebSockets (issue 9)
+        "ws_credential_recheck": args.ws_credential_recheck,
     }
     return load_settings(overrides)
 

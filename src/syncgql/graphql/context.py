@@ -30,6 +30,10 @@ class Context:
         response: the Starlette response strawberry may set headers on.
         connection_params: the ``connection_init`` payload of a WebSocket.
         shared: True when the context serves several operations (a WebSocket).
+        caller: a WebSocket's rate-limit bucket (its credential's hash, else its address).
+        address: the client address of a WebSocket (for the per-address bucket).
+        forwarded_credentials: True when a WebSocket runs with its caller's own credentials
+            (they are rechecked while it stays open).
     """
 
     client: SyncClient
@@ -41,6 +45,9 @@ class Context:
     response: Any = None
     connection_params: dict[str, Any] | None = None
     shared: bool = False
+    caller: str | None = None
+    address: str | None = None
+    forwarded_credentials: bool = False
 
 
 class FreshLoadersExtension(SchemaExtension):
