@@ -240,6 +240,7 @@ async def test_3000_subscriptions_cost_a_bounded_number_of_upstream_calls(stack:
             assert firsts == sockets * per_socket
             assert gateway.runtime.live.subscriber_count() >= sockets * per_socket
             calls = upstream_reads(stack)
+            print(f"3000 subscriptions: {calls} upstream reads")
             assert calls <= 20, (calls, [c.path for c in stack.upstream.calls][:40])
         await eventually(lambda: gateway.runtime.live.subscriber_count() == 0, 30)
 
@@ -332,39 +333,63 @@ async def _run(stack: Stack, workspace: str | None = None) -> None:
         assert response.status_code == 200, response.text
 
 
-async def test_a_subscriptions_workspace_is_its_own_not_the_sockets(stack: Stack) -> None:
-    """``jobStatusChanged(workspace: W2)`` leaves the socket's queries in the default workspace,
-    and a run of the default workspace's same-named job is never delivered to W2's feed."""
+async def test_a_subscriptions_workspace_is_not_the_sockets(stack: Stack) -> None:
+    """``jobStatusChanged(workspace: W2)`` leaves the socket's later queries in the default
+    workspace (on both the query and a later default-workspace subscription)."""
     w2 = await _second_workspace(stack)
-    async with stack.gateway(poll_interval=0.1) as gateway:
+    async with stack.gateway() as gateway:
         async with asyncio.timeout(60), ws_connect(gateway) as ws:
             assert (await ws.init())["type"] == "connection_ack"
             in_w2 = await ws.start(STATUS, {"jobs": ["DemoToWarehouse"], "ws": w2})
             first = await ws.recv()
             assert first["id"] == in_w2 and not _errors(first), first
-            # A later query on the same socket still runs in the default workspace.
             query = await ws.start('{ job(name: "DemoToWarehouse") { workspaceId } }')
             while (message := await ws.recv())["id"] != query:
                 pass
             assert message["payload"]["data"]["job"]["workspaceId"] == "default", message
-            in_default = await ws.start(STATUS, {"jobs": ["DemoToWarehouse"]})
-            # A run in the default workspace reaches the default feed only.
+        await eventually(lambda: gateway.runtime.live.subscriber_count() == 0)
+
+
+async def test_events_are_keyed_by_workspace_and_job(stack: Stack) -> None:
+    """A run of the default workspace's DemoToWarehouse never reaches a W2 subscription to
+    W2's same-named job (separate sockets, so only the event keys are under test); a run of
+    W2's job does."""
+    w2 = await _second_workspace(stack)
+    async with stack.gateway(poll_interval=0.1) as gateway:
+        async with (
+            asyncio.timeout(60),
+            ws_connect(gateway) as other,
+            ws_connect(gateway) as home,
+        ):
+            for ws in (other, home):
+                assert (await ws.init())["type"] == "connection_ack"
+            in_w2 = await other.start(STATUS, {"jobs": ["DemoToWarehouse"], "ws": w2})
+            first = await other.recv()
+            assert first["id"] == in_w2 and not _errors(first), first
+            w2_run_id = first["payload"]["data"]["jobStatusChanged"]["runId"]
+            in_default = await home.start(STATUS, {"jobs": ["DemoToWarehouse"]})
+            assert not _errors(await home.recv())
             await _run(stack)
-            seen_default_run = False
-            while not seen_default_run:
-                message = await ws.recv()
-                assert message["id"] != in_w2, ("default run leaked into W2", message)
-                if message["id"] == in_default:
-                    status = message["payload"]["data"]["jobStatusChanged"]["status"]
-                    seen_default_run = status not in {"NEVER_RUN", None}
-            # A run in W2 reaches W2's feed.
+            while True:  # the default feed sees its run finish
+                change = (await home.recv())["payload"]["data"]["jobStatusChanged"]
+                if change["status"] not in {"NEVER_RUN", "RUNNING", "QUEUED"}:
+                    break
+            # Two more polls after the run: everything about it is published by now; had it
+            # leaked, it would sit in W2's socket already (recv is cancellation-safe).
+            polls = gateway.runtime.live.watcher.polls_total
+            await eventually(lambda: gateway.runtime.live.watcher.polls_total >= polls + 2)
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(other.recv(), timeout=0.5)
+            # W2's own run reaches W2's feed.
             await _run(stack, w2)
             while True:
-                message = await ws.recv()
-                if message["id"] == in_w2:
-                    change = message["payload"]["data"]["jobStatusChanged"]
-                    if change["status"] not in {"NEVER_RUN", "RUNNING", "QUEUED"}:
-                        break
+                message = await other.recv()
+                assert message["id"] == in_w2, message
+                change = message["payload"]["data"]["jobStatusChanged"]
+                if change["status"] not in {"NEVER_RUN", "RUNNING", "QUEUED"}:
+                    break
+            assert change["runId"] != w2_run_id, change
+            assert in_default
         await eventually(lambda: gateway.runtime.live.subscriber_count() == 0)
 
 

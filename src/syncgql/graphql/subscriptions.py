@@ -246,7 +246,7 @@ async def _visible_jobs(
 
 async def _initial(
     context: Context, client: SyncClient, feeds: Feeds, names: set[str]
-) -> list[JobStatusChange]:
+) -> list[JobStatusSnapshot]:
     """The current state of each job: from the watcher's cache, else one shared call."""
     known = {name: feeds.watcher.current_event(name) for name in names}
     missing = [name for name, event in known.items() if event is None]
@@ -259,14 +259,14 @@ async def _initial(
         live = context.live
         rows = await (live.first_states.get(_share_key(client), read) if live else read())
         fetched = {s.job_name: s for s in rows if s.job_name in names}
-    changes = []
+    states = []
     for name in sorted(names):
         event = known.get(name)
         if event is not None:
-            changes.append(_change(None, event.current))
+            states.append(event.current)
         elif name in fetched:
-            changes.append(_change(None, fetched[name]))
-    return changes
+            states.append(fetched[name])
+    return states
 
 
 async def _merge(feeds: Sequence[Feed]) -> AsyncIterator[bytes]:
@@ -347,8 +347,9 @@ class Subscription:
                     )
                 ]
             last_sequence: dict[str, int] = {}
-            for change in await _initial(context, client, scope, visible):
-                yield change
+            first = {s.job_name: s for s in await _initial(context, client, scope, visible)}
+            for state in first.values():
+                yield _change(None, state)
             denied: set[str] = set()
             async for payload in _merge(feeds):
                 event = live.shared("event", payload, decode_event)
@@ -356,6 +357,15 @@ class Subscription:
                 if last_sequence.get(name, -1) >= event.sequence:
                     continue
                 last_sequence[name] = event.sequence
+                sent = first.pop(name, None)
+                if (
+                    event.previous is None
+                    and sent is not None
+                    and _same_run_state(sent, event.current)
+                ):
+                    # A watcher's first sight of a job we already sent the state of (a
+                    # workspace whose feeds just started): not a change.
+                    continue
                 if name not in visible:
                     # A job created after subscribing: check the subscriber may read it.
                     if name in denied or job_names is not None:
