@@ -433,3 +433,24 @@ async def test_header_illegal_characters_in_connection_init_close_cleanly(
     assert not bad, [r.getMessage() for r in bad]
     for value in BAD_VALUES:
         assert value not in caplog.text
+
+
+async def test_header_illegal_credentials_over_http_are_a_clean_401(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same class over HTTP: a token with bytes no upstream header may carry (obs-text,
+    DEL) is refused as UNAUTHENTICATED before any upstream call, never INTERNAL."""
+    async with stack.gateway() as gateway:
+        stack.upstream.reset()
+        for raw in (b"tok\xe9n", b"tok\x7f", b"tok\x01en"):
+            response = await gateway.http.post(
+                "/graphql",
+                json={"query": "{ jobs(first: 1) { totalCount } }"},
+                headers=[(b"x-cdata-authtoken", raw)],
+            )
+            if response.status_code == 400 and raw != b"tok\xe9n":
+                continue  # uvicorn's parser refuses control bytes before the app sees them
+            assert response.status_code == 401, (raw, response.text)
+            assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert upstream_reads(stack) == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
