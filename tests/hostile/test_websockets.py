@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -21,6 +21,7 @@ from websockets.typing import Subprotocol
 
 from syncgql.config import AuthMode, Profile
 from tests.hostile.conftest import Gateway, Stack
+from tests.redis_server import RedisServer
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -350,12 +351,22 @@ async def test_a_subscriptions_workspace_is_not_the_sockets(stack: Stack) -> Non
         await eventually(lambda: gateway.runtime.live.subscriber_count() == 0)
 
 
-async def test_events_are_keyed_by_workspace_and_job(stack: Stack) -> None:
+@pytest.fixture(params=["memory", "redis"])
+def fanout(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """Events in memory, or through a real Redis (leases and topics per workspace there)."""
+    if request.param == "memory":
+        yield None
+        return
+    with RedisServer() as server:
+        yield server.url
+
+
+async def test_events_are_keyed_by_workspace_and_job(stack: Stack, fanout: str | None) -> None:
     """A run of the default workspace's DemoToWarehouse never reaches a W2 subscription to
     W2's same-named job (separate sockets, so only the event keys are under test); a run of
     W2's job does."""
     w2 = await _second_workspace(stack)
-    async with stack.gateway(poll_interval=0.1) as gateway:
+    async with stack.gateway(poll_interval=0.1, redis_url=fanout) as gateway:
         async with (
             asyncio.timeout(60),
             ws_connect(gateway) as other,
@@ -390,7 +401,9 @@ async def test_events_are_keyed_by_workspace_and_job(stack: Stack) -> None:
                     break
             assert change["runId"] != w2_run_id, change
             assert in_default
-        await eventually(lambda: gateway.runtime.live.subscriber_count() == 0)
+        # With Redis each watcher (default and W2's) listens on its control topic.
+        left = 0 if fanout is None else 2
+        await eventually(lambda: gateway.runtime.live.subscriber_count() == left)
 
 
 # ------------------------------------------------------------------ 5. bad credentials

@@ -310,7 +310,7 @@ class LiveEvents:
         cluster: ClusterState
         if isinstance(self.broadcaster, RedisBroadcaster):
             redis = self.broadcaster.redis
-            namespace = f"{self._namespace}:ws:{tag}"
+            namespace = f"{self._namespace}-ws-{tag}"  # a namespace holds no ":"
             lease: Lease = RedisLease(
                 redis, f"syncgql:{namespace}:lease:status", self.lease_ttl, self.replica_id
             )
