@@ -165,11 +165,18 @@ async def test_operations_on_a_socket_count_against_the_callers_rate_limit(
                     outcome[op] = "limited"
             elapsed = time.monotonic() - started
             passed = sum(1 for v in outcome.values() if v == "ok")
+            print(f"300 socket queries in {elapsed:.2f} s: {passed} passed")  # noqa: T201
             assert passed <= 20 + 20 * elapsed + 5, (passed, elapsed)
             assert sum(1 for v in outcome.values() if v == "limited") >= 200
-            # The same caller over HTTP draws from the same bucket: it is empty.
-            response = await gateway.post("{ __typename }", headers={"x-cdata-authtoken": token})
-            assert response.status_code == 429
+            # The same caller over HTTP draws from the same, nearly empty bucket (a fresh one
+            # would let all ten through; a token or two may have refilled meanwhile).
+            statuses = [
+                (
+                    await gateway.post("{ __typename }", headers={"x-cdata-authtoken": token})
+                ).status_code
+                for _ in range(10)
+            ]
+            assert statuses.count(429) >= 5, statuses
             # Refusals did not drop the socket: once the bucket refills, it answers again.
             await asyncio.sleep(0.2)  # one token at 20/s takes 50 ms
             op = await ws.start("{ __typename }")
