@@ -38,8 +38,15 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from syncgql.bodylimit import BodySizeLimitMiddleware
 from syncgql.config import Settings
-from syncgql.credentials import MissingCredentialsError, resolve_credentials
-from syncgql.errors import SyncgqlError, UpstreamAuthError, UpstreamForbiddenError
+from syncgql.credcheck import CredentialCheck
+from syncgql.credentials import (
+    CREDENTIAL_FIELDS,
+    MalformedCredentialsError,
+    MissingCredentialsError,
+    check_header_safe,
+    resolve_credentials,
+)
+from syncgql.errors import SyncgqlError
 from syncgql.events import StatusWatcher
 from syncgql.graphiql import graphiql_routes
 from syncgql.graphql.context import Context
@@ -48,6 +55,7 @@ from syncgql.graphql.http import GraphQLHTTP
 from syncgql.graphql.limits import DocumentCache, OperationLimits, OperationLimitsExtension
 from syncgql.graphql.live import LiveEvents
 from syncgql.graphql.schema import build_schema
+from syncgql.graphql.websocket import SocketPolicy, WsRefusalError, guarded_handlers
 from syncgql.loaders import Loaders
 from syncgql.observability.health import ReadinessProbe, events_report
 from syncgql.observability.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
@@ -56,17 +64,19 @@ from syncgql.observability.requestid import RequestIdMiddleware, register_creden
 from syncgql.observability.scrub import ScrubErrorsExtension, websocket_handlers
 from syncgql.observability.tracing import TracingExtension, load_tracer, upstream_span_observer
 from syncgql.profile import profile_extensions, profile_warnings, view_options
-from syncgql.ratelimit import RateLimit, RateLimiter, RateLimitMiddleware
+from syncgql.ratelimit import RateLimit, RateLimiter, RateLimitMiddleware, caller_key
 from syncgql.shutdown import Drain, DrainMiddleware
 from syncgql.upstream.auth import Credentials
 from syncgql.upstream.client import SyncClient
 from syncgql.upstream.http import REQUEST_ID
-from syncgql.upstream.odata import ODataQuery
 from syncgql.upstream.options import CallObserver, ClientOptions, Timeouts
 
 logger = logging.getLogger("syncgql")
 
 EMBEDDED_BASE_URL = "http://emulator.embedded/api.rsc/"
+#: Seconds a credential verdict is reused for new WebSockets (a revoked token opens no new
+#: socket after this; open ones follow ``--ws-credential-recheck``).
+CONNECT_CHECK_MAX_AGE = 5.0
 TransportWrapper = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
 
 
@@ -84,6 +94,8 @@ class Runtime:
     redactor: Redactor = field(default_factory=Redactor)
     limiter: RateLimiter | None = None
     readiness: ReadinessProbe = field(default_factory=ReadinessProbe)
+    #: Sync's verdicts on WebSocket callers' credentials, shared per credential.
+    credential_checks: CredentialCheck = field(default_factory=lambda: CredentialCheck(10.0))
 
     def require_client(self) -> SyncClient:
         """The process's client; only absent before start-up finished."""
@@ -143,7 +155,9 @@ class SyncgqlGraphQL(GraphQLHTTP):
         """Check the subscriber's credentials (``connection_init`` payload, else the upgrade).
 
         Credentials the caller sent are verified with one cheap upstream read before the
-        connection is acknowledged, so nothing streams to a caller Sync would refuse.
+        connection is acknowledged, so nothing streams to a caller Sync would refuse; sockets
+        of one credential share that read (:class:`CredentialCheck`). A credential no header
+        could carry (CR, LF, NUL, non-ASCII) closes the socket with 4400 and a reason.
         """
         runtime = self.runtime
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
@@ -152,29 +166,42 @@ class SyncgqlGraphQL(GraphQLHTTP):
             headers["x-cdata-authtoken"] = headers["authtoken"]
         # A token sent in connection_init is a secret like any header: never in a log.
         register_credentials(headers, runtime.redactor)
-        request_headers = context.request.headers if context.request is not None else {}
+        request = context.request
+        request_headers = request.headers if request is not None else {}
         merged = {**dict(request_headers), **headers}
         try:
+            check_header_safe(headers, (*CREDENTIAL_FIELDS, "authtoken"))
             credentials = resolve_credentials(
                 runtime.settings.auth, merged, runtime.service_credentials
             )
+        except MalformedCredentialsError as exc:
+            raise WsRefusalError(
+                4400, f"Bad request: {exc}", {"message": str(exc), "code": "BAD_USER_INPUT"}
+            ) from exc
         except MissingCredentialsError as exc:
             raise ConnectionRejectionError(
                 {"message": str(exc), "code": "UNAUTHENTICATED"}
             ) from exc
         client = runtime.require_client().with_credentials(credentials)
-        if credentials is not runtime.service_credentials:
+        forwarded = credentials is not None and credentials is not runtime.service_credentials
+        if forwarded:
             try:
-                await client.jobs.list(ODataQuery(select=("JobName",), top=1))
-            except (UpstreamAuthError, UpstreamForbiddenError) as exc:
-                raise ConnectionRejectionError(
-                    {"message": "CData Sync rejected these credentials.", "code": "UNAUTHENTICATED"}
-                ) from exc
+                accepted = await runtime.credential_checks.accepted(
+                    client, max_age=CONNECT_CHECK_MAX_AGE
+                )
             except SyncgqlError as exc:
                 # Credentials cannot be checked while Sync is down: refuse cleanly, say why.
                 raise ConnectionRejectionError(
                     {"message": "CData Sync is unreachable; retry shortly.", "code": exc.code}
                 ) from exc
+            if not accepted:
+                raise ConnectionRejectionError(
+                    {"message": "CData Sync rejected these credentials.", "code": "UNAUTHENTICATED"}
+                )
+        address = request.client.host if request is not None and request.client else None
+        context.caller = caller_key(merged, address)
+        context.address = address
+        context.forwarded_credentials = forwarded
         context.client = client
         context.loaders = Loaders(client)
         return None
@@ -274,8 +301,15 @@ def create_app(
         keep_alive_interval=15,
         **view_options(settings),
     )
-    view.graphql_transport_ws_handler_class, view.graphql_ws_handler_class = websocket_handlers(
-        runtime.redactor
+    runtime.credential_checks = CredentialCheck(settings.ws_credential_recheck)
+    policy = SocketPolicy(
+        lambda: runtime.limiter,
+        runtime.credential_checks,
+        settings.ws_credential_recheck,
+        on_reject=lambda: runtime.metrics.reject("RATE_LIMITED"),
+    )
+    view.graphql_transport_ws_handler_class, view.graphql_ws_handler_class = guarded_handlers(
+        *websocket_handlers(runtime.redactor), policy
     )
     _wire_gauges(runtime)
 

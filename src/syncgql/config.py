@@ -98,6 +98,8 @@ class Settings:
     body_timeout: float = 30.0
     keep_alive_timeout: float = 5.0
     max_connections: int = 1000
+    # --- WebSockets (issue 9): how often an open socket's credentials are checked again.
+    ws_credential_recheck: float = 10.0
 
     @property
     def embedded(self) -> bool:
@@ -178,6 +180,8 @@ class Settings:
             )
         if self.max_connections < 1:
             raise ConfigError("--max-connections must be at least 1.")
+        if self.ws_credential_recheck <= 0:
+            raise ConfigError("--ws-credential-recheck must be a positive number of seconds.")
         if self.log_format not in {"json", "text"}:
             raise ConfigError(f"--log-format must be json or text, got {self.log_format!r}.")
         if not 1 <= self.port <= 65535:

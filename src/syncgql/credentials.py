@@ -8,6 +8,7 @@ credentials and falls back to the service credentials otherwise.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from syncgql.config import AuthMode
@@ -18,13 +19,43 @@ class MissingCredentialsError(Exception):
     """The auth mode needs caller credentials and the caller sent none (or unreadable ones)."""
 
 
+class MalformedCredentialsError(MissingCredentialsError):
+    """A credential holds characters no HTTP header can carry (CR, LF, NUL, non-ASCII …)."""
+
+
+#: The request headers that carry a caller's credential.
+CREDENTIAL_FIELDS = ("x-cdata-authtoken", "authorization")
+# Visible ASCII, space and tab: what a header value may hold and what Sync tokens are made
+# of. Anything else (CR/LF/NUL/other controls, DEL, non-ASCII) would either be refused by the
+# HTTP client with an exception deep in the upstream call or smuggle a header upstream.
+_HEADER_SAFE = re.compile(r"[\t\x20-\x7e]*")
+
+
+def check_header_safe(
+    headers: Mapping[str, str], fields: tuple[str, ...] = CREDENTIAL_FIELDS
+) -> None:
+    """Refuse credentials (``fields`` of ``headers``) that could not be sent as a header.
+
+    Raises:
+        MalformedCredentialsError: with a message that never repeats the value.
+    """
+    for name in fields:
+        value = headers.get(name)
+        if value is not None and not _HEADER_SAFE.fullmatch(value):
+            raise MalformedCredentialsError(
+                f"{name} holds characters a header cannot carry (control or non-ASCII)."
+            )
+
+
 def caller_credentials(headers: Mapping[str, str]) -> Credentials | None:
     """Read the caller's Sync credentials from request headers (or a WS init payload).
 
     Raises:
         MissingCredentialsError: an ``Authorization`` header is present but is not valid
             Basic; refusing beats silently falling back to the service credentials.
+        MalformedCredentialsError: a credential holds characters a header cannot carry.
     """
+    check_header_safe(headers)
     authorization = headers.get("authorization", "").strip()
     scheme = authorization.partition(" ")[0].lower()
     if authorization and scheme != "basic" and not headers.get("x-cdata-authtoken"):

@@ -8,6 +8,8 @@ address is the client's). Each request to a limited
 path takes one token; a bucket holds ``burst`` tokens and refills at ``rate`` per second.
 A refused HTTP request gets ``429`` with ``Retry-After`` and a GraphQL error body
 (``extensions.code = RATE_LIMITED``); a refused WebSocket handshake is closed with 1008.
+Each operation on an open WebSocket takes a token of the socket's caller too (see
+:mod:`syncgql.graphql.websocket`): a refused one gets that error, the socket stays open.
 
 With Redis the bucket is one hash per caller updated by a Lua script (atomic, Redis's own
 clock, so replicas agree). When Redis fails the limiter falls back to local buckets for a few
@@ -23,7 +25,7 @@ import logging
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import orjson
@@ -40,6 +42,9 @@ __all__ = [
     "RateLimiter",
     "RedisBuckets",
     "caller_key",
+    "rejection_error",
+    "retry_after_seconds",
+    "take_for_caller",
 ]
 
 logger = logging.getLogger("syncgql.ratelimit")
@@ -81,7 +86,7 @@ class RateLimit:
     burst: int
 
 
-def caller_key(headers: Headers, client_host: str | None) -> str:
+def caller_key(headers: Mapping[str, str], client_host: str | None) -> str:
     """The bucket of a caller: a hash of its credential, else its address."""
     credential = headers.get("x-cdata-authtoken") or headers.get("authorization")
     if credential:
@@ -200,17 +205,34 @@ class RateLimiter:
             await self.shared.redis.aclose()
 
 
+async def take_for_caller(limiter: RateLimiter, key: str, address: str | None) -> float:
+    """Take a token for one operation of ``key`` (HTTP request or WebSocket operation).
+
+    Returns 0 when allowed, else the seconds to wait.
+    """
+    wait = await limiter.take(key)
+    if wait <= 0 and key.startswith("cred:"):
+        # A looser bucket per address as well, so that sending a new made-up token with
+        # each request does not buy a fresh bucket each time.
+        wait = await limiter.take(f"addr:{address or 'unknown'}", ADDRESS_SCALE)
+    return wait
+
+
+def retry_after_seconds(wait: float) -> int:
+    """Whole seconds of ``Retry-After`` for a wait (at least 1)."""
+    return max(1, math.ceil(wait))
+
+
+def rejection_error(retry_after: int) -> dict[str, object]:
+    """The GraphQL error of a refused operation (HTTP body and WebSocket operations alike)."""
+    return {
+        "message": f"Too many requests; retry in {retry_after} s.",
+        "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after},
+    }
+
+
 def _rejection_body(retry_after: int) -> bytes:
-    return orjson.dumps(
-        {
-            "errors": [
-                {
-                    "message": f"Too many requests; retry in {retry_after} s.",
-                    "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after},
-                }
-            ]
-        }
-    )
+    return orjson.dumps({"errors": [rejection_error(retry_after)]})
 
 
 class RateLimitMiddleware:
@@ -251,17 +273,13 @@ class RateLimitMiddleware:
         client = scope.get("client")
         address = client[0] if client else None
         key = caller_key(Headers(scope=scope), address)
-        wait = await limiter.take(key)
-        if wait <= 0 and key.startswith("cred:"):
-            # A looser bucket per address as well, so that sending a new made-up token with
-            # each request does not buy a fresh bucket each time.
-            wait = await limiter.take(f"addr:{address or 'unknown'}", ADDRESS_SCALE)
+        wait = await take_for_caller(limiter, key, address)
         if wait <= 0:
             await self.app(scope, receive, send)
             return
         if self.on_reject is not None:
             self.on_reject()
-        retry_after = max(1, math.ceil(wait))
+        retry_after = retry_after_seconds(wait)
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008, "reason": "rate limited"})
             return

@@ -152,6 +152,14 @@ def configure_serve(parser: argparse.ArgumentParser) -> None:
         "open connections and requests per process; more get 503 (default 1000)",
         type=int,
     )
+    # --- WebSockets (issue 9)
+    _flag(
+        parser,
+        "--ws-credential-recheck",
+        "seconds between checks of an open WebSocket's credentials with Sync (one call per "
+        "credential, shared by its sockets); a revoked one closes them with 4403 (default 10)",
+        type=float,
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -186,6 +194,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "body_timeout": args.body_timeout,
         "keep_alive_timeout": args.keep_alive_timeout,
         "max_connections": args.max_connections,
+        # --- WebSockets (issue 9)
+        "ws_credential_recheck": args.ws_credential_recheck,
     }
     return load_settings(overrides)
 

@@ -32,6 +32,10 @@ class Context:
         connection_params: the ``connection_init`` payload of a WebSocket.
         shared: True when the context serves several operations (a WebSocket).
         cutoff: fires shortly before a graceful shutdown gives up on in-flight requests.
+        caller: a WebSocket's rate-limit bucket (its credential's hash, else its address).
+        address: the client address of a WebSocket (for the per-address bucket).
+        forwarded_credentials: True when a WebSocket runs with its caller's own credentials
+            (they are rechecked while it stays open).
     """
 
     client: SyncClient
@@ -44,6 +48,9 @@ class Context:
     connection_params: dict[str, Any] | None = None
     shared: bool = False
     cutoff: Cutoff | None = None
+    caller: str | None = None
+    address: str | None = None
+    forwarded_credentials: bool = False
 
 
 class FreshLoadersExtension(SchemaExtension):

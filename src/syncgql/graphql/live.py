@@ -4,10 +4,22 @@
 credentials: one status watcher and one log tailer per process (per cluster with Redis), so
 the upstream sees one poll per interval whatever the number of subscribers. Subscribers are
 authorised separately, with their own credentials, before anything streams to them.
+
+Events are keyed by (workspace, job) all the way down: the configured workspace is polled by
+the process's own watcher; a subscription to another workspace gets a :class:`Feeds` of its
+own for it (a watcher and tailer polling that workspace, publishing on topics prefixed with
+the workspace, behind a lease of its own), so a same-named job of another workspace never
+reaches its feed.
+
+Subscribers of one credential share what each of them would otherwise ask the upstream for
+(the jobs they may read, the first states): :attr:`LiveEvents.visibility` and
+:attr:`LiveEvents.first_states` answer once per credential, workspace and short period.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import uuid
 from collections import OrderedDict
@@ -15,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from syncgql.errors import SyncgqlError
 from syncgql.events import (
     Broadcaster,
     ClusterState,
@@ -29,8 +42,11 @@ from syncgql.events import (
     RedisClusterState,
     RedisLease,
     StatusWatcher,
+    Subscription,
     namespace_for,
 )
+from syncgql.events.broadcaster import Mode
+from syncgql.sharedcalls import SharedCalls
 from syncgql.upstream.client import SyncClient
 from syncgql.upstream.models import JobStatusRow, RunStatus
 
@@ -39,6 +55,12 @@ logger = logging.getLogger("syncgql.live")
 LEASE_TTL_SECONDS = 5.0
 #: Decoded events kept for reuse: a few per job is plenty, as all subscribers read one at once.
 SHARED_EVENTS = 256
+#: Seconds the jobs a credential may read are reused for its new subscriptions.
+VISIBILITY_TTL = 2.0
+#: Seconds a first-state read (``getJobStatus`` with a subscriber's credentials) is reused.
+FIRST_STATE_TTL = 1.0
+#: Workspaces other than the configured one that subscriptions may follow at once.
+MAX_WORKSPACES = 32
 
 T = TypeVar("T")
 
@@ -81,6 +103,64 @@ def snapshot_of(rows: list[JobStatusRow], job_name: str | None = None) -> list[J
     ]
 
 
+class WorkspaceLimitError(SyncgqlError):
+    """More workspaces followed by subscriptions than :data:`MAX_WORKSPACES`."""
+
+    code = "BAD_USER_INPUT"
+
+
+class PrefixedBroadcaster:
+    """One workspace's view of the process's broadcaster: every topic gets ``prefix``.
+
+    Start and close belong to the broadcaster it wraps.
+    """
+
+    def __init__(self, inner: Broadcaster, prefix: str) -> None:
+        self.inner = inner
+        self.prefix = prefix
+
+    @property
+    def healthy(self) -> bool:
+        """The wrapped broadcaster's health."""
+        return self.inner.healthy
+
+    async def start(self) -> None:
+        """Nothing: the wrapped broadcaster is started by its owner."""
+
+    async def publish(self, topic: str, payload: bytes, *, local: bool = False) -> None:
+        """Publish on the prefixed topic (``local``: to this process's subscribers only)."""
+        await self.inner.publish(self.prefix + topic, payload, local=local)
+
+    def set_isolated(self, isolated: bool) -> None:
+        """Isolation follows the Redis connection, which every workspace's view shares."""
+        self.inner.set_isolated(isolated)
+
+    def subscribe(self, topic: str, *, mode: Mode = "latest", maxsize: int = 100) -> Subscription:
+        """Subscribe to the prefixed topic."""
+        return self.inner.subscribe(self.prefix + topic, mode=mode, maxsize=maxsize)
+
+    def subscriber_count(self) -> int:
+        """Subscribers of the wrapped broadcaster (all workspaces)."""
+        return self.inner.subscriber_count()
+
+    async def close(self) -> None:
+        """Nothing: the wrapped broadcaster is closed by its owner."""
+
+
+@dataclass
+class Feeds:
+    """The watcher, tailer and broadcaster (view) serving one workspace."""
+
+    watcher: StatusWatcher
+    tailer: LogTailer
+    broadcaster: Broadcaster
+
+
+def _workspace_tag(workspace: str) -> str:
+    # Topic and Redis key material: fixed length, no separator characters from user input.
+    return hashlib.sha256(workspace.encode()).hexdigest()[:16]
+
+
 @dataclass
 class LiveEvents:
     """The running watcher, log tailer and broadcaster of this process."""
@@ -94,9 +174,22 @@ class LiveEvents:
     lease_ttl: float = LEASE_TTL_SECONDS
     #: Whether events cross replicas through Redis (then pokes always go out).
     redis_enabled: bool = False
+    #: Jobs a credential may read, per (credential hash, workspace).
+    visibility: SharedCalls[frozenset[str]] = field(
+        default_factory=lambda: SharedCalls(VISIBILITY_TTL)
+    )
+    #: First states (``getJobStatus``) read with a subscriber's credentials, per workspace.
+    first_states: SharedCalls[list[JobStatusSnapshot]] = field(
+        default_factory=lambda: SharedCalls(FIRST_STATE_TTL)
+    )
     _shared: OrderedDict[tuple[str, bytes], Any] = field(
         default_factory=OrderedDict, init=False, repr=False
     )
+    _client: SyncClient | None = field(default=None, init=False, repr=False)
+    _namespace: str = field(default="", init=False, repr=False)
+    _intervals: tuple[float, float] = field(default=(1.0, 15.0), init=False, repr=False)
+    _workspaces: dict[str, Feeds] = field(default_factory=dict, init=False, repr=False)
+    _workspace_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     async def start(
         self,
@@ -108,6 +201,38 @@ class LiveEvents:
         slow_interval: float,
     ) -> None:
         """Build and start the event layer polling through ``client`` (service credentials)."""
+        self._client = client
+        self._intervals = (fast_interval, slow_interval)
+        cluster: ClusterState
+        self.redis_enabled = bool(redis_url)
+        if redis_url:
+            namespace = namespace_for(upstream_id)
+            self._namespace = namespace
+            broadcaster = RedisBroadcaster(redis_url, namespace=namespace)
+            lease: Lease = RedisLease(
+                broadcaster.redis,
+                f"syncgql:{namespace}:lease:status",
+                self.lease_ttl,
+                self.replica_id,
+            )
+            cluster = RedisClusterState(broadcaster.redis, namespace, replica_id=self.replica_id)
+            self.broadcaster = broadcaster
+        else:
+            self.broadcaster = InMemoryBroadcaster()
+            lease = LocalLease()
+            cluster = LocalClusterState()
+        self.lease = lease
+        await self.broadcaster.start()
+        feeds = self._pollers(client, self.broadcaster, lease, cluster)
+        self.watcher, self.tailer = feeds.watcher, feeds.tailer
+        await self.watcher.start()
+        await self.tailer.start()
+
+    def _pollers(
+        self, client: SyncClient, broadcaster: Broadcaster, lease: Lease, cluster: ClusterState
+    ) -> Feeds:
+        """A watcher and a log tailer polling through ``client`` (one workspace)."""
+        fast_interval, slow_interval = self._intervals
 
         async def fetch_all() -> list[JobStatusSnapshot]:
             return snapshot_of(await client.get_job_status())
@@ -125,53 +250,89 @@ class LiveEvents:
             run = newest.run_id or (started.isoformat() if started is not None else None)
             return run, newest.content or ""
 
-        cluster: ClusterState
-        self.redis_enabled = bool(redis_url)
-        if redis_url:
-            namespace = namespace_for(upstream_id)
-            broadcaster = RedisBroadcaster(redis_url, namespace=namespace)
-            lease: Lease = RedisLease(
-                broadcaster.redis,
-                f"syncgql:{namespace}:lease:status",
-                self.lease_ttl,
-                self.replica_id,
-            )
-            cluster = RedisClusterState(broadcaster.redis, namespace, replica_id=self.replica_id)
-            self.broadcaster = broadcaster
-        else:
-            self.broadcaster = InMemoryBroadcaster()
-            lease = LocalLease()
-            cluster = LocalClusterState()
-        self.lease = lease
-        await self.broadcaster.start()
-        self.watcher = StatusWatcher(
+        watcher = StatusWatcher(
             fetch_all,
             fetch_job,
-            self.broadcaster,
+            broadcaster,
             lease,
             fast_interval=fast_interval,
             slow_interval=slow_interval,
             cluster=cluster,
         )
-        watcher = self.watcher
 
         def is_active(name: str) -> bool:
             snapshot = watcher.current(name)
             return snapshot is not None and snapshot.active
 
-        self.tailer = LogTailer(
+        tailer = LogTailer(
             fetch_log,
-            self.broadcaster,
+            broadcaster,
             lease,
             fast_interval,
             cluster=cluster,
             is_active=is_active,
         )
-        await self.watcher.start()
-        await self.tailer.start()
+        return Feeds(watcher, tailer, broadcaster)
+
+    def is_default_workspace(self, workspace: str | None) -> bool:
+        """Whether ``workspace`` is the one the process's own watcher polls."""
+        configured = None if self._client is None else self._client.workspace
+        return (
+            workspace is None
+            or workspace == configured
+            or (configured is None and workspace == "default")
+        )
+
+    async def feeds(self, workspace: str | None) -> Feeds:
+        """The feeds of ``workspace`` (started on first use; the caller checked it exists).
+
+        Raises:
+            WorkspaceLimitError: already :data:`MAX_WORKSPACES` other workspaces followed.
+        """
+        if self.watcher is None or self.tailer is None or self.broadcaster is None:
+            raise RuntimeError("the event layer is not started")
+        if workspace is None or self.is_default_workspace(workspace):
+            return Feeds(self.watcher, self.tailer, self.broadcaster)
+        async with self._workspace_lock:
+            found = self._workspaces.get(workspace)
+            if found is not None:
+                return found
+            if len(self._workspaces) >= MAX_WORKSPACES:
+                raise WorkspaceLimitError(
+                    f"Subscriptions follow at most {MAX_WORKSPACES} workspaces besides the "
+                    "configured one."
+                )
+            assert self._client is not None
+            found = await self._open_workspace(workspace, self._client.with_workspace(workspace))
+            self._workspaces[workspace] = found
+            return found
+
+    async def _open_workspace(self, workspace: str, client: SyncClient) -> Feeds:
+        assert self.broadcaster is not None
+        tag = _workspace_tag(workspace)
+        broadcaster = PrefixedBroadcaster(self.broadcaster, f"ws:{tag}:")
+        cluster: ClusterState
+        if isinstance(self.broadcaster, RedisBroadcaster):
+            redis = self.broadcaster.redis
+            namespace = f"{self._namespace}-ws-{tag}"  # a namespace holds no ":"
+            lease: Lease = RedisLease(
+                redis, f"syncgql:{namespace}:lease:status", self.lease_ttl, self.replica_id
+            )
+            cluster = RedisClusterState(redis, namespace, replica_id=self.replica_id)
+        else:
+            lease, cluster = LocalLease(), LocalClusterState()
+        feeds = self._pollers(client, broadcaster, lease, cluster)
+        await feeds.watcher.start()
+        await feeds.tailer.start()
+        logger.info("subscriptions: now also following workspace %s", tag)
+        return feeds
 
     async def stop(self) -> None:
-        """Stop polling, release the lease, close the broadcaster."""
+        """Stop polling, release the leases, close the broadcaster."""
+        for feeds in self._workspaces.values():
+            await feeds.tailer.stop()
+            await feeds.watcher.stop()
+        self._workspaces.clear()
         if self.tailer is not None:
             await self.tailer.stop()
         if self.watcher is not None:

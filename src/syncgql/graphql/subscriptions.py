@@ -4,6 +4,12 @@ Every subscription is authorised with the subscriber's own credentials before an
 streams (the job must be readable by them), then attached to the process's shared watcher or
 log tailer: the upstream is polled once per interval for everyone, never per subscriber.
 Status is state, so a slow subscriber only ever gets the latest state of each job.
+
+What each subscription would ask the upstream before streaming (which jobs its credential may
+read, their first states) is shared per credential and workspace for a moment
+(``LiveEvents.visibility`` / ``first_states``): 3,000 subscriptions of one user cost a few
+calls, not 3,000. The ``workspace`` of a subscription is that subscription's alone: it is
+never written to the socket's context, and its events come from that workspace's feeds.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from syncgql.credcheck import credential_key
 from syncgql.events import (
     STATUS_ALL_TOPIC,
     JobStatusEvent,
@@ -29,9 +36,10 @@ from syncgql.events import (
 )
 from syncgql.events import Subscription as Feed
 from syncgql.graphql.context import Context
-from syncgql.graphql.live import LiveEvents, snapshot_of
+from syncgql.graphql.live import Feeds, LiveEvents, WorkspaceLimitError, snapshot_of
 from syncgql.graphql.types.enums import RunStatus
 from syncgql.loaders import Loaders
+from syncgql.upstream.client import SyncClient
 from syncgql.upstream.models import RunStatus as UpstreamStatus
 from syncgql.upstream.odata import ODataQuery
 
@@ -186,44 +194,79 @@ def _live(context: Context) -> LiveEvents:
     return live
 
 
-async def _visible_jobs(context: Context, names: Sequence[str] | None) -> set[str]:
+def _share_key(client: SyncClient, *extra: object) -> tuple[object, ...]:
+    return (credential_key(client.credentials), client.workspace, *extra)
+
+
+async def _readable(
+    context: Context, client: SyncClient, *, fresh_after: int | None = None
+) -> frozenset[str]:
+    """Every job ``client``'s credentials may read, shared with their other subscriptions.
+
+    ``fresh_after``: an answer read after that event sequence (a job new since then).
+    """
+
+    async def read() -> frozenset[str]:
+        # A jobs read, not a status call: status polls stay the watcher's alone.
+        page = await client.jobs.list(ODataQuery(select=("JobName",)))
+        return frozenset(job.job_name for job in page.items if job.job_name)
+
+    if context.live is None:
+        return await read()
+    extra = () if fresh_after is None else ("after", fresh_after)
+    return await context.live.visibility.get(_share_key(client, *extra), read)
+
+
+async def _visible_jobs(
+    context: Context, names: Sequence[str] | None, client: SyncClient | None = None
+) -> set[str]:
     """Jobs the subscriber may read: what the upstream returns with *their* credentials."""
-    if names is not None:
-        if len(names) > MAX_JOBS_PER_SUBSCRIPTION:
-            raise GraphQLError(
-                f"Watch at most {MAX_JOBS_PER_SUBSCRIPTION} jobs per subscription.",
-                extensions={"code": "BAD_USER_INPUT"},
-            )
-        found = await context.client.jobs.get_many(list(dict.fromkeys(names)))
-        missing = sorted(set(names) - set(found))
+    client = client or context.client
+    if names is not None and len(names) > MAX_JOBS_PER_SUBSCRIPTION:
+        raise GraphQLError(
+            f"Watch at most {MAX_JOBS_PER_SUBSCRIPTION} jobs per subscription.",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    readable = await _readable(context, client)
+    if names is None:
+        return set(readable)
+    wanted = list(dict.fromkeys(names))
+    unseen = [name for name in wanted if name not in readable]
+    if unseen:
+        # Maybe created since the shared answer: ask for just those, once.
+        found = await client.jobs.get_many(unseen)
+        missing = sorted(set(unseen) - set(found))
         if missing:
             raise GraphQLError(
                 f"No such job (or not visible to you): {', '.join(missing)}.",
                 extensions={"code": "NOT_FOUND"},
             )
-        return set(found)
-    # A jobs read, not a status call: status polls stay the watcher's alone.
-    page = await context.client.jobs.list(ODataQuery(select=("JobName",)))
-    return {job.job_name for job in page.items if job.job_name}
+    return set(wanted)
 
 
-async def _initial(context: Context, live: LiveEvents, names: set[str]) -> list[JobStatusChange]:
-    """The current state of each job: from the watcher's cache, else one upstream call."""
-    assert live.watcher is not None
-    known = {name: live.watcher.current_event(name) for name in names}
+async def _initial(
+    context: Context, client: SyncClient, feeds: Feeds, names: set[str]
+) -> list[JobStatusSnapshot]:
+    """The current state of each job: from the watcher's cache, else one shared call."""
+    known = {name: feeds.watcher.current_event(name) for name in names}
     missing = [name for name, event in known.items() if event is None]
     fetched: dict[str, JobStatusSnapshot] = {}
     if missing:
-        rows = await context.client.get_job_status()
-        fetched = {s.job_name: s for s in snapshot_of(rows) if s.job_name in names}
-    changes = []
+
+        async def read() -> list[JobStatusSnapshot]:
+            return snapshot_of(await client.get_job_status())
+
+        live = context.live
+        rows = await (live.first_states.get(_share_key(client), read) if live else read())
+        fetched = {s.job_name: s for s in rows if s.job_name in names}
+    states = []
     for name in sorted(names):
         event = known.get(name)
         if event is not None:
-            changes.append(_change(None, event.current))
+            states.append(event.current)
         elif name in fetched:
-            changes.append(_change(None, fetched[name]))
-    return changes
+            states.append(fetched[name])
+    return states
 
 
 async def _merge(feeds: Sequence[Feed]) -> AsyncIterator[bytes]:
@@ -278,31 +321,35 @@ class Subscription:
         """Shared watcher; per-subscriber filtering by what the subscriber may read."""
         context: Context = info.context
         live = _live(context)
-        assert live.watcher is not None
-        assert live.broadcaster is not None
-        if workspace is not None:
-            context.client = context.client.with_workspace(workspace)
-        visible = await _visible_jobs(context, job_names)
+        # This subscription's workspace only: the socket's context (and its other
+        # operations) keep theirs.
+        client = context.client if workspace is None else context.client.with_workspace(workspace)
+        visible = await _visible_jobs(context, job_names, client)
+        try:
+            scope = await live.feeds(workspace)
+        except WorkspaceLimitError as exc:
+            raise GraphQLError(str(exc), extensions={"code": exc.code}) from exc
         watched = sorted(visible) if job_names is not None else ["*"]
         async with contextlib.AsyncExitStack() as stack:
             for name in watched:
-                await stack.enter_async_context(live.watcher.watch(name))
+                await stack.enter_async_context(scope.watcher.watch(name))
             if job_names is not None:
                 feeds = [
                     await stack.enter_async_context(
-                        live.broadcaster.subscribe(status_topic(name), mode="latest")
+                        scope.broadcaster.subscribe(status_topic(name), mode="latest")
                     )
                     for name in watched
                 ]
             else:
                 feeds = [
                     await stack.enter_async_context(
-                        live.broadcaster.subscribe(STATUS_ALL_TOPIC, mode="queue", maxsize=1000)
+                        scope.broadcaster.subscribe(STATUS_ALL_TOPIC, mode="queue", maxsize=1000)
                     )
                 ]
             last_sequence: dict[str, int] = {}
-            for change in await _initial(context, live, visible):
-                yield change
+            first = {s.job_name: s for s in await _initial(context, client, scope, visible)}
+            for state in first.values():
+                yield _change(None, state)
             denied: set[str] = set()
             async for payload in _merge(feeds):
                 event = live.shared("event", payload, decode_event)
@@ -310,11 +357,21 @@ class Subscription:
                 if last_sequence.get(name, -1) >= event.sequence:
                     continue
                 last_sequence[name] = event.sequence
+                sent = first.pop(name, None)
+                if (
+                    event.previous is None
+                    and sent is not None
+                    and _same_run_state(sent, event.current)
+                ):
+                    # A watcher's first sight of a job we already sent the state of (a
+                    # workspace whose feeds just started): not a change.
+                    continue
                 if name not in visible:
                     # A job created after subscribing: check the subscriber may read it.
                     if name in denied or job_names is not None:
                         continue
-                    if not await context.client.jobs.get_many([name]):
+                    # One read per credential for this event, however many subscribe.
+                    if name not in await _readable(context, client, fresh_after=event.sequence):
                         denied.add(name)
                         continue
                     visible.add(name)
