@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -41,6 +42,7 @@ from syncgql.config import Settings
 from syncgql.credentials import MissingCredentialsError, resolve_credentials
 from syncgql.errors import SyncgqlError, UpstreamAuthError, UpstreamForbiddenError
 from syncgql.graphiql import graphiql_routes
+from syncgql.graphql.budget import UpstreamBudgetExtension
 from syncgql.graphql.context import Context
 from syncgql.graphql.costs import COST_MODEL
 from syncgql.graphql.http import GraphQLHTTP
@@ -55,7 +57,7 @@ from syncgql.observability.requestid import RequestIdMiddleware, register_creden
 from syncgql.observability.scrub import ScrubErrorsExtension, websocket_handlers
 from syncgql.observability.tracing import TracingExtension, load_tracer, upstream_span_observer
 from syncgql.profile import profile_extensions, profile_warnings, view_options
-from syncgql.ratelimit import RateLimit, RateLimiter, RateLimitMiddleware
+from syncgql.ratelimit import RateLimit, RateLimiter, RateLimitMiddleware, caller_key
 from syncgql.shutdown import Drain, DrainMiddleware
 from syncgql.upstream.auth import Credentials
 from syncgql.upstream.client import SyncClient
@@ -126,6 +128,9 @@ class SyncgqlGraphQL(GraphQLHTTP):
             # A browser cannot set headers on a WebSocket: credentials come in connection_init.
             credentials = None
         client = runtime.require_client().with_credentials(credentials)
+        # issue 9: the caller's calls share one concurrency cap, keyed like the rate limiter.
+        host = request.client.host if request.client is not None else None
+        client = client.with_caller(caller_key(request.headers, host))
         return Context(
             client=client,
             loaders=Loaders(client),
@@ -161,6 +166,10 @@ class SyncgqlGraphQL(GraphQLHTTP):
                 {"message": str(exc), "code": "UNAUTHENTICATED"}
             ) from exc
         client = runtime.require_client().with_credentials(credentials)
+        # issue 9: a socket's operations count against the same per-caller cap as its HTTP ones.
+        request = context.request
+        host = request.client.host if request is not None and request.client is not None else None
+        client = client.with_caller(caller_key(Headers(headers=merged), host))
         if credentials is not runtime.service_credentials:
             try:
                 await client.jobs.list(ODataQuery(select=("JobName",), top=1))
@@ -204,6 +213,7 @@ def _client_options(settings: Settings, observers: list[CallObserver]) -> Client
             deadline=settings.request_timeout,
         ),
         on_call=on_call,
+        max_calls_per_caller=settings.max_calls_per_caller,  # issue 9: fairness
     )
 
 
@@ -254,6 +264,7 @@ def create_app(
         ScrubErrorsExtension.factory(runtime.redactor),
         *profile_extensions(settings),
         OperationLimitsExtension.factory(limits, COST_MODEL, cache=DocumentCache()),
+        UpstreamBudgetExtension.factory(settings.max_upstream_calls),  # issue 9
         runtime.metrics.extension(),
     ]
     if tracer is not None:

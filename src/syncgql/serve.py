@@ -113,6 +113,21 @@ def configure_serve(parser: argparse.ArgumentParser) -> None:
         "stop routing here first (default 0)",
         type=float,
     )
+    # -- issue 9: per-operation upstream budget and per-caller fairness --------------------
+    _flag(
+        parser,
+        "--max-upstream-calls",
+        "upstream calls one query or mutation may make before it stops with "
+        "UPSTREAM_BUDGET_EXCEEDED (default 50)",
+        type=int,
+    )
+    _flag(
+        parser,
+        "--max-calls-per-caller",
+        "upstream calls one caller (credential hash, else address) may have in flight; the "
+        "rest queue behind its own; 0 turns it off (default 8)",
+        type=int,
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -140,6 +155,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "metrics": args.metrics,
         "shutdown_timeout": args.shutdown_timeout,
         "shutdown_delay": args.shutdown_delay,
+        # issue 9: budget and fairness
+        "max_upstream_calls": args.max_upstream_calls,
+        "max_calls_per_caller": args.max_calls_per_caller,
     }
     return load_settings(overrides)
 

@@ -54,6 +54,7 @@ class CallContext:
     capabilities: Capabilities
     credentials: Credentials | None = None
     workspace: str | None = None
+    caller: str | None = None  # who the calls are for (fairness, breaker attribution)
 
     def params(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """Query parameters with ``workspaceId`` added when a workspace is set."""
@@ -84,6 +85,7 @@ class CallContext:
             idempotent=True,
             credentials=self.credentials,
             params=self.params(params),
+            caller=self.caller,
         )
         return response.body
 
@@ -108,6 +110,7 @@ class CallContext:
             params=self.params(params),
             json_body=self.body(body) if body is not None else None,
             read_timeout=read_timeout,
+            caller=self.caller,
         )
         return response.body
 
