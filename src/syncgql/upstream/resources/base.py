@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -134,8 +134,14 @@ async def gather_limited(calls: Sequence[Awaitable[R]], limit: int) -> list[R]:
     gate = asyncio.Semaphore(max(1, limit))
 
     async def gated(call: Awaitable[R]) -> R:
-        async with gate:
-            return await call
+        try:
+            async with gate:
+                return await call
+        finally:
+            # Cancelled while queued (a sibling failed, e.g. the operation's call budget ran
+            # out): the call was never awaited; close it so it is not reported as leaked.
+            if isinstance(call, Coroutine):
+                call.close()
 
     try:
         async with asyncio.TaskGroup() as group:
