@@ -196,16 +196,25 @@ class HttpPipeline:
         state = _CallState(caller)
         try:
             async with asyncio.timeout(deadline):
+                state.wait_started = time.monotonic()
                 state.waiting = True
                 async with self.gates.hold(caller):
-                    state.waiting = False
+                    state.end_wait()
                     return await self._with_retries(
                         request, endpoint, idempotent, started, deadline, state
                     )
         except TimeoutError:
             if state.in_attempt:
-                self.breaker.record_failure(caller)
                 state.in_attempt = False
+                # The deadline counts local queueing too. Only an attempt that itself outlasted
+                # its read timeout says the upstream is slow; one cut short because the call
+                # queued first says nothing (else a caller's own backlog would open the breaker).
+                read_limit = self.options.timeouts.read if read_timeout is None else read_timeout
+                if time.monotonic() - state.attempt_started >= read_limit - 0.05:
+                    self.breaker.record_failure(caller)
+                else:
+                    self.breaker.release(caller)
+                    state.waiting = state.queued > 0.05
             if state.waiting:  # queued behind this caller's own calls or for a pool slot
                 raise UpstreamBusyError(
                     f"{method} {endpoint}: no free upstream slot within {deadline:g} s"
@@ -287,6 +296,7 @@ class HttpPipeline:
         self, request: httpx.Request, endpoint: str, state: _CallState
     ) -> WireResponse | UpstreamStatusError:
         """Wait (locally, bounded by the pool timeout) for a pool slot, then ask the breaker."""
+        state.wait_started = time.monotonic()
         state.waiting = True
         try:
             async with asyncio.timeout(self.options.timeouts.pool):
@@ -297,7 +307,7 @@ class HttpPipeline:
                 f"{self.options.timeouts.pool:g} s"
             ) from None
         finally:
-            state.waiting = False
+            state.end_wait()
         try:
             # Asked only once a slot is ours, so a half-open probe is never stuck in a queue.
             if not self.breaker.allow(state.caller):
@@ -305,6 +315,7 @@ class HttpPipeline:
                     f"{request.method} {endpoint}: the upstream is failing; not tried"
                 )
             state.in_attempt = True
+            state.attempt_started = time.monotonic()
             state.connect_timeout = False
             return await self._attempt(request, endpoint, state)
         finally:
@@ -420,23 +431,34 @@ class HttpPipeline:
 
 class _CallState:
     __slots__ = (
+        "attempt_started",
         "caller",
         "connect_timeout",
         "in_attempt",
         "last_error",
+        "queued",
         "retried",
         "status",
+        "wait_started",
         "waiting",
     )
 
     def __init__(self, caller: str | None) -> None:
         self.caller = caller
         self.waiting = False  # in a local queue (the caller's gate or the pool)
+        self.wait_started = 0.0
+        self.queued = 0.0  # seconds spent in local queues so far
+        self.attempt_started = 0.0
         self.connect_timeout = False
         self.in_attempt = False
         self.last_error: UpstreamError | None = None
         self.retried = 0
         self.status: int | None = None
+
+    def end_wait(self) -> None:
+        """Leave a local queue, adding the time spent in it."""
+        self.waiting = False
+        self.queued += time.monotonic() - self.wait_started
 
 
 def _decode(response: httpx.Response, content: bytes, method: str, endpoint: str) -> object:
