@@ -242,6 +242,8 @@ class HttpPipeline:
         while True:
             try:
                 response = await self._gated_attempt(request, endpoint, state)
+            except _NotTriedError as refused:  # the breaker said no: not a failure, no retry
+                raise refused.error from None
             except UpstreamBusyError:
                 if state.in_attempt:  # the transport's own pool timed out: a local wait too
                     state.in_attempt = False
@@ -311,8 +313,11 @@ class HttpPipeline:
         try:
             # Asked only once a slot is ours, so a half-open probe is never stuck in a queue.
             if not self.breaker.allow(state.caller):
-                raise state.last_error or UpstreamCircuitOpenError(
-                    f"{request.method} {endpoint}: the upstream is failing; not tried"
+                raise _NotTriedError(
+                    state.last_error
+                    or UpstreamCircuitOpenError(
+                        f"{request.method} {endpoint}: the upstream is failing; not tried"
+                    )
                 )
             state.in_attempt = True
             state.attempt_started = time.monotonic()
@@ -427,6 +432,14 @@ class HttpPipeline:
             observer(endpoint, method, status, seconds, retried)
         except Exception:  # a metrics bug must not fail the call
             logger.exception("upstream on_call observer failed")
+
+
+class _NotTriedError(Exception):
+    """The breaker refused the attempt; carries the error to raise (never a breaker failure)."""
+
+    def __init__(self, error: UpstreamError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class _CallState:
