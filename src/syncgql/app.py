@@ -49,6 +49,7 @@ from syncgql.credentials import (
 from syncgql.errors import SyncgqlError
 from syncgql.events import StatusWatcher
 from syncgql.graphiql import graphiql_routes
+from syncgql.graphql.budget import UpstreamBudgetExtension
 from syncgql.graphql.context import Context
 from syncgql.graphql.costs import COST_MODEL
 from syncgql.graphql.http import GraphQLHTTP
@@ -139,6 +140,9 @@ class SyncgqlGraphQL(GraphQLHTTP):
             # A browser cannot set headers on a WebSocket: credentials come in connection_init.
             credentials = None
         client = runtime.require_client().with_credentials(credentials)
+        # issue 9: the caller's calls share one concurrency cap, keyed like the rate limiter.
+        host = request.client.host if request.client is not None else None
+        client = client.with_caller(caller_key(request.headers, host))
         return Context(
             client=client,
             loaders=Loaders(client),
@@ -183,6 +187,11 @@ class SyncgqlGraphQL(GraphQLHTTP):
                 {"message": str(exc), "code": "UNAUTHENTICATED"}
             ) from exc
         client = runtime.require_client().with_credentials(credentials)
+        # A socket's operations count against the same per-caller limits as its HTTP ones:
+        # the rate-limit bucket and the cap on concurrent upstream calls.
+        address = request.client.host if request is not None and request.client else None
+        caller = caller_key(merged, address)
+        client = client.with_caller(caller)
         forwarded = credentials is not None and credentials is not runtime.service_credentials
         if forwarded:
             try:
@@ -198,8 +207,7 @@ class SyncgqlGraphQL(GraphQLHTTP):
                 raise ConnectionRejectionError(
                     {"message": "CData Sync rejected these credentials.", "code": "UNAUTHENTICATED"}
                 )
-        address = request.client.host if request is not None and request.client else None
-        context.caller = caller_key(merged, address)
+        context.caller = caller
         context.address = address
         context.forwarded_credentials = forwarded
         context.client = client
@@ -234,6 +242,7 @@ def _client_options(settings: Settings, observers: list[CallObserver]) -> Client
         ),
         on_call=on_call,
         history_filter_reprobe=settings.history_filter_reprobe,  # issue 9
+        max_calls_per_caller=settings.max_calls_per_caller,  # issue 9: fairness
     )
 
 
@@ -286,6 +295,7 @@ def create_app(
         ScrubErrorsExtension.factory(runtime.redactor),
         *profile_extensions(settings),
         OperationLimitsExtension.factory(limits, COST_MODEL, cache=DocumentCache()),
+        UpstreamBudgetExtension.factory(settings.max_upstream_calls),  # issue 9
         runtime.metrics.extension(),
     ]
     if tracer is not None:

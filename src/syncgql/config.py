@@ -100,6 +100,11 @@ class Settings:
     max_connections: int = 1000
     # --- WebSockets (issue 9): how often an open socket's credentials are checked again.
     ws_credential_recheck: float = 10.0
+    # -- issue 9: per-operation upstream budget and per-caller fairness --------------------
+    max_upstream_calls: int = 50
+    """Upstream calls one query or mutation may make; the next fails UPSTREAM_BUDGET_EXCEEDED."""
+    max_calls_per_caller: int = 8
+    """Upstream calls one caller may have in flight; 0 turns the cap off."""
 
     @property
     def embedded(self) -> bool:
@@ -170,6 +175,10 @@ class Settings:
             raise ConfigError("--rate-limit must be 0 (off) or a positive number of requests/s.")
         if self.rate_burst is not None and self.rate_burst < 1:
             raise ConfigError("--rate-burst must be at least 1.")
+        if self.max_upstream_calls < 1:
+            raise ConfigError("--max-upstream-calls must be at least 1.")
+        if self.max_calls_per_caller < 0:
+            raise ConfigError("--max-calls-per-caller must be 0 (off) or a positive number.")
         if self.shutdown_timeout <= 0 or self.shutdown_delay < 0:
             raise ConfigError("--shutdown-timeout must be positive and --shutdown-delay >= 0.")
         # --- slow clients ---

@@ -12,6 +12,8 @@ masked as ``INTERNAL`` at the GraphQL boundary.
         │   ├── UpstreamTimeoutError     no answer in time (transient)     UPSTREAM_TIMEOUT
         │   └── UpstreamCircuitOpenError breaker open, call not tried      UPSTREAM_UNAVAILABLE
         ├── UpstreamBadResponseError     answered, but not like Sync       UPSTREAM_BAD_RESPONSE
+        ├── UpstreamBudgetExceededError  the operation used its calls      UPSTREAM_BUDGET_EXCEEDED
+        ├── UpstreamBusyError            no local slot in time (not tried) UPSTREAM_BUSY
         └── UpstreamStatusError          an HTTP error status (+ OData error body)
             ├── UpstreamBadRequestError  400: the request was wrong        BAD_USER_INPUT
             │   └── UpstreamConflictError  400/409: e.g. already running   CONFLICT
@@ -65,6 +67,30 @@ class UpstreamCircuitOpenError(UpstreamConnectionError):
     """The circuit breaker is open: the upstream failed repeatedly, so the call was not tried."""
 
     is_transient = False
+
+
+class UpstreamBudgetExceededError(UpstreamError):
+    """One GraphQL operation asked for more upstream calls than its budget; the call was not sent.
+
+    The caller's mistake (too many items or per-row fields), never a sign of upstream health.
+    """
+
+    code = "UPSTREAM_BUDGET_EXCEEDED"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"operation exceeded its budget of {limit} upstream calls")
+        self.limit = limit
+
+
+class UpstreamBusyError(UpstreamError):
+    """No local slot (the caller's share or the connection pool) freed up before the deadline.
+
+    The call never left the gateway, so it says nothing about the upstream's health and never
+    feeds the circuit breaker.
+    """
+
+    code = "UPSTREAM_BUSY"
+    is_transient = True
 
 
 class UpstreamBadResponseError(UpstreamError):

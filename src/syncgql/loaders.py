@@ -24,6 +24,7 @@ from aiodataloader import DataLoader
 
 from syncgql.upstream.client import SyncClient
 from syncgql.upstream.models import (
+    ApiRequest,
     Connection,
     HistoryRow,
     Job,
@@ -32,6 +33,7 @@ from syncgql.upstream.models import (
     Task,
     Transformation,
     User,
+    Workspace,
 )
 from syncgql.upstream.odata import And, Eq, In, ODataQuery, Or, chunk_or_filters
 
@@ -104,6 +106,15 @@ class Loaders:
         )
         self.jobs_using = MappedLoader[str, list[Job]](self._jobs_using, default=list)
         self.last_run = MappedLoader[str, HistoryRow](self._last_runs)
+        # For ``node``/``nodes``: a keyed read per id made 300 ids cost 300 upstream calls.
+        self.api_request = MappedLoader[str, ApiRequest](client.requests.get_many)
+        self.workspace = MappedLoader[str, Workspace](self._workspaces)
+
+    async def _workspaces(self, ids: Sequence[str]) -> dict[str, Workspace]:
+        # A server has a handful of workspaces: one read of all of them answers any number of ids.
+        wanted = set(ids)
+        page = await self.client.workspaces.list()
+        return {w.id: w for w in page.items if w.id is not None and w.id in wanted}
 
     async def _runs_by_id(self, run_ids: Sequence[str]) -> dict[str, HistoryRow]:
         # History ids are integers on every Sync version (sync-api.md §4.8). Any other key

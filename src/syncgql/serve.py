@@ -160,6 +160,21 @@ def configure_serve(parser: argparse.ArgumentParser) -> None:
         "credential, shared by its sockets); a revoked one closes them with 4403 (default 10)",
         type=float,
     )
+    # -- issue 9: per-operation upstream budget and per-caller fairness --------------------
+    _flag(
+        parser,
+        "--max-upstream-calls",
+        "upstream calls one query or mutation may make before it stops with "
+        "UPSTREAM_BUDGET_EXCEEDED (default 50)",
+        type=int,
+    )
+    _flag(
+        parser,
+        "--max-calls-per-caller",
+        "upstream calls one caller (credential hash, else address) may have in flight; the "
+        "rest queue behind its own; 0 turns it off (default 8)",
+        type=int,
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -196,6 +211,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "max_connections": args.max_connections,
         # --- WebSockets (issue 9)
         "ws_credential_recheck": args.ws_credential_recheck,
+        # issue 9: budget and fairness
+        "max_upstream_calls": args.max_upstream_calls,
+        "max_calls_per_caller": args.max_calls_per_caller,
     }
     return load_settings(overrides)
 

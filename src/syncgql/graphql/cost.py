@@ -13,8 +13,10 @@ The pass runs *before* graphql-core's spec validation, so it must stay cheap on 
 Cost model (what one unit means): every object materialised costs ``object_cost`` (default 1),
 every field marked as an upstream call costs its weight, and both are multiplied by the size of
 the lists around them. A list's size is its ``first``/``last`` argument, or, for the ``edges`` /
-``nodes`` list of a connection, the page size of the connection field above it; a list with no
-page argument gets ``list_sizes["Type.field"]`` or ``default_list_size``.
+``nodes`` list of a connection, the page size of the connection field above it; a list whose
+length is set by a list argument (``nodes(ids:)``, see ``length_arguments``) is as long as that
+argument, literal or variable; any other list gets ``list_sizes["Type.field"]`` or
+``default_list_size``.
 
 Marking fields (for the schema owner), either in a ``CostModel`` mapping::
 
@@ -48,6 +50,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -88,6 +91,8 @@ class CostModel:
         list_sizes: ``"Type.field"`` → assumed size of a list that has no page argument.
         action_fields: ``"Type.field"`` of mutations that trigger an action upstream
             (``executeJob``, ``cancelJob``); counted against ``max_action_mutations``.
+        length_arguments: ``"Type.field"`` → the list argument whose length is the length of
+            the field's list (``{"Query.nodes": "ids"}``: one object per id).
         page_arguments: argument names that set a page size.
         default_page_size: page size assumed when a paginated field gets no page argument and
             the schema gives none by default.
@@ -99,6 +104,7 @@ class CostModel:
     field_costs: Mapping[str, int] = field(default_factory=dict)
     list_sizes: Mapping[str, int] = field(default_factory=dict)
     action_fields: frozenset[str] = frozenset()
+    length_arguments: Mapping[str, str] = field(default_factory=dict)
     page_arguments: tuple[str, ...] = ("first", "last")
     default_page_size: int = 100
     default_list_size: int = 20
@@ -273,6 +279,8 @@ class _Walker:
         if is_list:
             size = page if page is not None else inherited_page
             if size is None:
+                size = self._argument_length(node, coordinate)
+            if size is None:
                 size = self._list_size(coordinate, definition)
             child_page = None
         else:
@@ -342,6 +350,24 @@ class _Walker:
             return max(defaults)
         override = self.model.list_sizes.get(coordinate)
         return self.model.default_page_size if override is None else override
+
+    def _argument_length(self, node: FieldNode, coordinate: str) -> int | None:
+        """Length of the list argument that sizes this field's list, when the model names one."""
+        arg_name = self.model.length_arguments.get(coordinate)
+        if arg_name is None:
+            return None
+        for argument in node.arguments or ():
+            if argument.name.value != arg_name:
+                continue
+            value_node = argument.value
+            if isinstance(value_node, ListValueNode):
+                return len(value_node.values)
+            if isinstance(value_node, VariableNode):
+                value = self.variables.get(value_node.name.value)
+                # A single value is coerced to a list of one by GraphQL's input coercion.
+                return len(value) if isinstance(value, list) else 1
+            return 1
+        return None
 
     def _argument_value(self, node: FieldNode, arg_name: str) -> int | None:
         for argument in node.arguments or ():

@@ -23,6 +23,8 @@ from syncgql.errors import (
     UpstreamAuthError,
     UpstreamBadRequestError,
     UpstreamBadResponseError,
+    UpstreamBudgetExceededError,
+    UpstreamBusyError,
     UpstreamConflictError,
     UpstreamConnectionError,
     UpstreamForbiddenError,
@@ -63,6 +65,14 @@ def to_graphql_error(exc: SyncgqlError) -> GraphQLError:
         if isinstance(exc, UpstreamStatusError) and 400 <= exc.status < 500:
             # 4xx messages are about the caller's request and help them fix it.
             message = exc.upstream_message or message
+    if isinstance(exc, UpstreamBudgetExceededError):
+        message = (
+            f"This operation needs more than {exc.limit} calls to CData Sync: ask for fewer "
+            "items, drop per-row fields such as `log`, or split it into several operations."
+        )
+        extensions["limit"] = exc.limit
+    elif isinstance(exc, UpstreamBusyError):
+        message = "The gateway is busy with your other requests; retry shortly."
     if isinstance(exc, UpstreamRateLimitError):
         message = "CData Sync is rate limiting; retry later."
         if exc.retry_after is not None:

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from syncgql.errors import UpstreamNotFoundError
 from syncgql.graphql.context import Context
 from syncgql.graphql.filters import compile_filter
 from syncgql.graphql.list_inputs import (
@@ -82,14 +81,6 @@ def _ctx(info: Info) -> Context:
     return context
 
 
-async def _or_none(call: Awaitable[object]) -> object | None:
-    """A keyed read that answers ``null`` for a missing object instead of an error."""
-    try:
-        return await call
-    except UpstreamNotFoundError:
-        return None
-
-
 async def _load_node(context: Context, type_name: str, key: str) -> object | None:
     loaders = context.loaders
     if type_name == "Job":
@@ -107,10 +98,9 @@ async def _load_node(context: Context, type_name: str, key: str) -> object | Non
         tasks = await loaders.tasks_of.get(job_name) or []
         return next((task for task in tasks if task.task_id == task_id), None)
     if type_name == "Workspace":
-        workspaces = await context.client.workspaces.list()
-        return next((w for w in workspaces.items if w.id == key), None)
+        return await loaders.workspace.get(key)
     if type_name == "ApiRequest":
-        return await _or_none(context.client.requests.get(key))
+        return await loaders.api_request.get(key)
     return None
 
 
@@ -138,9 +128,11 @@ class Query:
             list[strawberry.ID], strawberry.argument(description="Global ids this API returned.")
         ],
     ) -> list[Node | None]:
-        """Each id as in `node`; loads of one type share one upstream call."""
-        import asyncio
+        """Each id as in `node`, batched per type.
 
+        Every type goes through its DataLoader, so the ids of one type are fetched together
+        (one upstream call per type and URL-sized chunk), never one call per id.
+        """
         decoded = [decode_id(global_id) for global_id in ids]
         context = _ctx(info)
         return await asyncio.gather(  # type: ignore[return-value]

@@ -11,7 +11,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from syncgql.errors import SyncgqlError
+from syncgql.errors import SyncgqlError, UpstreamBudgetExceededError
 from syncgql.graphql import fastpath
 from syncgql.graphql.context import FreshLoadersExtension
 from syncgql.graphql.masking import ErrorMaskingExtension
@@ -58,7 +58,7 @@ class SyncgqlSchema(strawberry.Schema):
         for error in errors:
             original = error.original_error
             code = (error.extensions or {}).get("code", "")
-            if original is None or isinstance(original, GraphQLError):
+            if original is None or isinstance(original, GraphQLError | UpstreamBudgetExceededError):
                 logger.info("request error %s: %s", code or "GRAPHQL_VALIDATION", error.message)
             elif isinstance(original, SyncgqlError):
                 logger.warning("upstream error %s at %s", original.code, _path(error))

@@ -8,6 +8,7 @@ GraphQL request to forward the caller's own credentials.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from types import TracebackType
 
@@ -96,13 +97,24 @@ class SyncClient:
 
     def with_credentials(self, credentials: Credentials | None) -> SyncClient:
         """A view calling as ``credentials``, sharing this client's pool, breaker and memory."""
-        ctx = self._ctx
-        return self._view(CallContext(ctx.pipeline, ctx.capabilities, credentials, ctx.workspace))
+        return self._view(dataclasses.replace(self._ctx, credentials=credentials))
 
     def with_workspace(self, workspace: str | None) -> SyncClient:
         """A view scoped to another workspace, sharing everything else."""
-        ctx = self._ctx
-        return self._view(CallContext(ctx.pipeline, ctx.capabilities, ctx.credentials, workspace))
+        return self._view(dataclasses.replace(self._ctx, workspace=workspace))
+
+    def with_caller(self, caller: str | None) -> SyncClient:
+        """A view whose calls count against ``caller``'s concurrency share (and breaker blame).
+
+        ``caller`` is the rate limiter's key of the GraphQL caller (``syncgql.ratelimit``);
+        ``None`` marks the gateway's own calls.
+        """
+        return self._view(dataclasses.replace(self._ctx, caller=caller))
+
+    @property
+    def caller(self) -> str | None:
+        """Who this view's calls are for."""
+        return self._ctx.caller
 
     @property
     def credentials(self) -> Credentials | None:

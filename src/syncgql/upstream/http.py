@@ -1,9 +1,12 @@
 """The request pipeline around one pooled ``httpx.AsyncClient``: the only place httpx is caught.
 
-One logical call = credentials + request id headers → circuit breaker → attempt (timeouts,
-capped body) → status mapping → maybe retry. Retries happen only when the call site says the
-call is idempotent (reads and the read actions); ``executeJob``, ``executeQuery``, ``cancelJob``
-and writes are sent once whatever happens, so a flaky network can never run a job twice.
+One logical call = the operation's call budget → the caller's concurrency share → per attempt:
+a pool slot → circuit breaker → attempt (timeouts, capped body) → status mapping → maybe retry.
+Only what the upstream did (connect errors, upstream timeouts, 5xx) feeds the breaker; time
+spent waiting for a local slot never does (``syncgql.upstream.fairness``).
+Retries happen only when the call site says the call is idempotent (reads and the read
+actions); ``executeJob``, ``executeQuery``, ``cancelJob`` and writes are sent once whatever
+happens, so a flaky network can never run a job twice.
 The transport is aiohttp under httpx's API when installed (see ``syncgql.upstream.transport``).
 """
 
@@ -25,6 +28,7 @@ import orjson
 
 from syncgql.errors import (
     UpstreamBadResponseError,
+    UpstreamBusyError,
     UpstreamCircuitOpenError,
     UpstreamConnectionError,
     UpstreamError,
@@ -34,7 +38,9 @@ from syncgql.errors import (
 )
 from syncgql.upstream.auth import Credentials
 from syncgql.upstream.breaker import CircuitBreaker
+from syncgql.upstream.budget import charge_operation
 from syncgql.upstream.errormap import error_for_status
+from syncgql.upstream.fairness import CallerGates
 from syncgql.upstream.options import ClientOptions, RetryOptions
 from syncgql.upstream.transport import default_transport
 
@@ -129,6 +135,9 @@ class HttpPipeline:
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self.breaker = CircuitBreaker(self.options.breaker, rng=self._rng)
         self.budget = RetryBudget(self.options.retry)
+        self.gates = CallerGates(self.options.max_calls_per_caller)
+        # Our own pool gate in front of the transport's: a wait here is known to be local.
+        self._pool = asyncio.Semaphore(self.options.max_connections)
 
     async def aclose(self) -> None:
         """Close the pooled connections."""
@@ -145,6 +154,7 @@ class HttpPipeline:
         params: Mapping[str, str] | None = None,
         json_body: Mapping[str, Any] | None = None,
         read_timeout: float | None = None,
+        caller: str | None = None,
     ) -> WireResponse:
         """Send one logical call (with retries if ``idempotent``) and return its answer.
 
@@ -158,10 +168,16 @@ class HttpPipeline:
             json_body: JSON request body.
             read_timeout: read timeout of this call instead of the default (long job waits);
                 the call's deadline grows to fit it.
+            caller: who asked (a hash of the GraphQL caller's credential, else its address);
+                bounds its concurrent calls and tells the breaker whose failures these are.
+                ``None`` for the gateway's own calls (not capped).
 
         Raises:
-            UpstreamError: any failure, already mapped (see ``syncgql.errors``).
+            UpstreamBudgetExceededError: the GraphQL operation used up its calls (not sent).
+            UpstreamBusyError: no local slot freed up before the deadline (not sent).
+            UpstreamError: any other failure, already mapped (see ``syncgql.errors``).
         """
+        charge_operation()
         started = time.monotonic()
         deadline = self.options.timeouts.deadline
         timeout = self._timeout
@@ -177,22 +193,38 @@ class HttpPipeline:
         content = orjson.dumps(json_body) if json_body is not None else None
         request = self._build(method, path, params, content, headers, timeout)
         self.budget.record_call()
-        state = _CallState()
+        state = _CallState(caller)
         try:
             async with asyncio.timeout(deadline):
-                return await self._with_retries(
-                    request, endpoint, idempotent, started, deadline, state
-                )
+                state.wait_started = time.monotonic()
+                state.waiting = True
+                async with self.gates.hold(caller):
+                    state.end_wait()
+                    return await self._with_retries(
+                        request, endpoint, idempotent, started, deadline, state
+                    )
         except TimeoutError:
             if state.in_attempt:
-                self.breaker.record_failure()
                 state.in_attempt = False
+                # The deadline counts local queueing too. Only an attempt that itself outlasted
+                # its read timeout says the upstream is slow; one cut short because the call
+                # queued first says nothing (else a caller's own backlog would open the breaker).
+                read_limit = self.options.timeouts.read if read_timeout is None else read_timeout
+                if time.monotonic() - state.attempt_started >= read_limit - 0.05:
+                    self.breaker.record_failure(caller)
+                else:
+                    self.breaker.release(caller)
+                    state.waiting = state.queued > 0.05
+            if state.waiting:  # queued behind this caller's own calls or for a pool slot
+                raise UpstreamBusyError(
+                    f"{method} {endpoint}: no free upstream slot within {deadline:g} s"
+                ) from None
             raise UpstreamTimeoutError(
                 f"{method} {endpoint}: no answer within {deadline:g} s"
             ) from None
         finally:
             if state.in_attempt:  # cancelled from outside mid-attempt: says nothing of health
-                self.breaker.release()
+                self.breaker.release(caller)
             self._observe(endpoint, method, state.status, time.monotonic() - started, state.retried)
 
     async def _with_retries(
@@ -206,35 +238,37 @@ class HttpPipeline:
     ) -> WireResponse:
         retry = self.options.retry
         attempt = 0
+        caller = state.caller
         while True:
-            if not self.breaker.allow():
-                raise state.last_error or UpstreamCircuitOpenError(
-                    f"{request.method} {endpoint}: the upstream is failing; not tried"
-                )
-            state.in_attempt = True
-            state.connect_timeout = False
             try:
-                response = await self._attempt(request, endpoint, state)
+                response = await self._gated_attempt(request, endpoint, state)
+            except _NotTriedError as refused:  # the breaker said no: not a failure, no retry
+                raise refused.error from None
+            except UpstreamBusyError:
+                if state.in_attempt:  # the transport's own pool timed out: a local wait too
+                    state.in_attempt = False
+                    self.breaker.release(caller)
+                raise
             except UpstreamConnectionError as exc:
                 state.in_attempt = False
-                self.breaker.record_failure()
+                self.breaker.record_failure(caller)
                 error: UpstreamError = exc
                 # A read timeout already spent its time budget; repeating it rarely helps.
                 retryable = not isinstance(exc, UpstreamTimeoutError) or state.connect_timeout
             except UpstreamBadResponseError:
                 state.in_attempt = False
-                self.breaker.record_success()  # it answered: alive, if confused
+                self.breaker.record_success(caller)  # it answered: alive, if confused
                 raise
             else:
                 state.in_attempt = False
                 status_error = response
                 if not isinstance(status_error, UpstreamStatusError):
-                    self.breaker.record_success()
+                    self.breaker.record_success(caller)
                     return status_error
                 if status_error.is_transient and status_error.status != 429:
-                    self.breaker.record_failure()
+                    self.breaker.record_failure(caller)
                 else:
-                    self.breaker.record_success()
+                    self.breaker.record_success(caller)
                 error = status_error
                 retryable = status_error.status in _RETRY_STATUSES
             state.last_error = error
@@ -260,6 +294,38 @@ class HttpPipeline:
             )
             await asyncio.sleep(delay)
 
+    async def _gated_attempt(
+        self, request: httpx.Request, endpoint: str, state: _CallState
+    ) -> WireResponse | UpstreamStatusError:
+        """Wait (locally, bounded by the pool timeout) for a pool slot, then ask the breaker."""
+        state.wait_started = time.monotonic()
+        state.waiting = True
+        try:
+            async with asyncio.timeout(self.options.timeouts.pool):
+                await self._pool.acquire()
+        except TimeoutError:
+            raise UpstreamBusyError(
+                f"{request.method} {endpoint}: no free upstream connection within "
+                f"{self.options.timeouts.pool:g} s"
+            ) from None
+        finally:
+            state.end_wait()
+        try:
+            # Asked only once a slot is ours, so a half-open probe is never stuck in a queue.
+            if not self.breaker.allow(state.caller):
+                raise _NotTriedError(
+                    state.last_error
+                    or UpstreamCircuitOpenError(
+                        f"{request.method} {endpoint}: the upstream is failing; not tried"
+                    )
+                )
+            state.in_attempt = True
+            state.attempt_started = time.monotonic()
+            state.connect_timeout = False
+            return await self._attempt(request, endpoint, state)
+        finally:
+            self._pool.release()
+
     async def _attempt(
         self, request: httpx.Request, endpoint: str, state: _CallState
     ) -> WireResponse | UpstreamStatusError:
@@ -271,6 +337,9 @@ class HttpPipeline:
                 content = await self._read_capped(response, method, endpoint)
             finally:
                 await response.aclose()
+        except httpx.PoolTimeout as exc:
+            # The transport's pool, not the upstream, was full: never a breaker failure.
+            raise UpstreamBusyError(f"{method} {endpoint}: no free upstream connection") from exc
         except httpx.ConnectTimeout as exc:
             state.connect_timeout = True
             raise UpstreamTimeoutError(f"{method} {endpoint}: connect timed out") from exc
@@ -365,15 +434,44 @@ class HttpPipeline:
             logger.exception("upstream on_call observer failed")
 
 
-class _CallState:
-    __slots__ = ("connect_timeout", "in_attempt", "last_error", "retried", "status")
+class _NotTriedError(Exception):
+    """The breaker refused the attempt; carries the error to raise (never a breaker failure)."""
 
-    def __init__(self) -> None:
+    def __init__(self, error: UpstreamError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _CallState:
+    __slots__ = (
+        "attempt_started",
+        "caller",
+        "connect_timeout",
+        "in_attempt",
+        "last_error",
+        "queued",
+        "retried",
+        "status",
+        "wait_started",
+        "waiting",
+    )
+
+    def __init__(self, caller: str | None) -> None:
+        self.caller = caller
+        self.waiting = False  # in a local queue (the caller's gate or the pool)
+        self.wait_started = 0.0
+        self.queued = 0.0  # seconds spent in local queues so far
+        self.attempt_started = 0.0
         self.connect_timeout = False
         self.in_attempt = False
         self.last_error: UpstreamError | None = None
         self.retried = 0
         self.status: int | None = None
+
+    def end_wait(self) -> None:
+        """Leave a local queue, adding the time spent in it."""
+        self.waiting = False
+        self.queued += time.monotonic() - self.wait_started
 
 
 def _decode(response: httpx.Response, content: bytes, method: str, endpoint: str) -> object:

@@ -48,11 +48,17 @@ class RetryOptions:
 
 @dataclass(frozen=True, slots=True)
 class BreakerOptions:
-    """Circuit breaker: opens after ``failure_threshold`` consecutive transient failures."""
+    """Circuit breaker: opens after ``failure_threshold`` consecutive transient failures.
+
+    ``caller_window``: seconds a caller counts as active. The failures of one caller alone do
+    not open the breaker while another caller was active in that window without failing (see
+    ``syncgql.upstream.breaker``).
+    """
 
     failure_threshold: int = 5
     open_seconds: float = 5.0
     jitter: float = 0.2
+    caller_window: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +74,8 @@ class ClientOptions:
         max_body_bytes: largest response body accepted.
         max_filter_chars: longest encoded ``$filter`` of one batched call.
         max_concurrent_chunks: chunked batch reads run at most this many calls at once.
+        max_calls_per_caller: upstream calls one caller may have in flight at once (its
+            further calls queue behind its own); 0 turns the cap off.
         execute_wait_max: read timeout of ``executeJob``/``executeQuery`` waiting with no timeout.
         wait_margin: seconds added to a job timeout to get the HTTP read timeout.
         history_fallback_top: rows fetched when the server cannot filter history.
@@ -89,6 +97,7 @@ class ClientOptions:
     # most proxies accept.
     max_filter_chars: int = 6000
     max_concurrent_chunks: int = 4
+    max_calls_per_caller: int = 8
     execute_wait_max: float = 600.0
     wait_margin: float = 10.0
     history_fallback_top: int = 1000

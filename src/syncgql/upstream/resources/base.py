@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -58,6 +58,7 @@ class CallContext:
     capabilities: Capabilities
     credentials: Credentials | None = None
     workspace: str | None = None
+    caller: str | None = None  # who the calls are for (fairness, breaker attribution)
 
     def params(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """Query parameters with ``workspaceId`` added when a workspace is set."""
@@ -88,6 +89,7 @@ class CallContext:
             idempotent=True,
             credentials=self.credentials,
             params=self.params(params),
+            caller=self.caller,
         )
         return response.body
 
@@ -112,6 +114,7 @@ class CallContext:
             params=self.params(params),
             json_body=self.body(body) if body is not None else None,
             read_timeout=read_timeout,
+            caller=self.caller,
         )
         return response.body
 
@@ -135,8 +138,14 @@ async def gather_limited(calls: Sequence[Awaitable[R]], limit: int) -> list[R]:
     gate = asyncio.Semaphore(max(1, limit))
 
     async def gated(call: Awaitable[R]) -> R:
-        async with gate:
-            return await call
+        try:
+            async with gate:
+                return await call
+        finally:
+            # Cancelled while queued (a sibling failed, e.g. the operation's call budget ran
+            # out): the call was never awaited; close it so it is not reported as leaked.
+            if isinstance(call, Coroutine):
+                call.close()
 
     try:
         async with asyncio.TaskGroup() as group:
