@@ -56,7 +56,6 @@ from syncgql.graphql.http import GraphQLHTTP
 from syncgql.graphql.limits import DocumentCache, OperationLimits, OperationLimitsExtension
 from syncgql.graphql.live import LiveEvents
 from syncgql.graphql.schema import build_schema
-from syncgql.graphql.websocket import SocketPolicy, WsRefusalError, guarded_handlers
 from syncgql.loaders import Loaders
 from syncgql.observability.health import ReadinessProbe, events_report
 from syncgql.observability.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
@@ -71,6 +70,7 @@ from syncgql.upstream.auth import Credentials
 from syncgql.upstream.client import SyncClient
 from syncgql.upstream.http import REQUEST_ID
 from syncgql.upstream.options import CallObserver, ClientOptions, Timeouts
+from syncgql.websocket import SocketPolicy, WsRefusalError, guarded_handlers
 
 logger = logging.getLogger("syncgql")
 

@@ -9,7 +9,7 @@ path takes one token; a bucket holds ``burst`` tokens and refills at ``rate`` pe
 A refused HTTP request gets ``429`` with ``Retry-After`` and a GraphQL error body
 (``extensions.code = RATE_LIMITED``); a refused WebSocket handshake is closed with 1008.
 Each operation on an open WebSocket takes a token of the socket's caller too (see
-:mod:`syncgql.graphql.websocket`): a refused one gets that error, the socket stays open.
+:mod:`syncgql.websocket`): a refused one gets that error, the socket stays open.
 
 With Redis the bucket is one hash per caller updated by a Lua script (atomic, Redis's own
 clock, so replicas agree). When Redis fails the limiter falls back to local buckets for a few
