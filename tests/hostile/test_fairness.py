@@ -122,8 +122,11 @@ async def test_abuser_holds_its_share_and_the_others_p99_stays_low(
         assert gateway.upstream.count("GET", "history") <= 8
         more, good_more = await good_caller(gateway, abuser.done)
         abuser_codes = await abuser
-    # Queued past their 4 s deadline, behind the abuser's own calls: busy, not an outage.
-    assert set(abuser_codes) <= {"UPSTREAM_BUSY"}, abuser_codes
+    # Queued past their 4 s deadline, behind the abuser's own calls: busy, not an outage. (On
+    # a loaded machine a call can also leave the queue late and be cut off while at the
+    # upstream: its own timeout, which still feeds nothing.)
+    assert "UPSTREAM_BUSY" in abuser_codes, abuser_codes
+    assert set(abuser_codes) <= {"UPSTREAM_BUSY", "UPSTREAM_TIMEOUT"}, abuser_codes
     assert good_codes + good_more == []
     assert p99(latencies + more) < 1.0, p99(latencies + more)
     assert gateway.runtime.client.breaker_state == "closed"
