@@ -38,7 +38,7 @@ import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from graphql import (
@@ -62,6 +62,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from syncgql.graphql.cost import CostModel, OperationStats, analyze_document
+from syncgql.graphql.input_limits import INPUT_LIMIT_CODES, InputLimits, check_inputs
 
 __all__ = [
     "LIMIT_CODES",
@@ -89,6 +90,7 @@ LIMIT_CODES = frozenset(
         "TOO_MANY_ACTIONS",
         "PAGE_SIZE_TOO_LARGE",
         "QUERY_TOO_COSTLY",
+        *INPUT_LIMIT_CODES,
     }
 )
 """Every ``extensions.code`` produced here: safe to show (never mask); one metric label each."""
@@ -121,6 +123,8 @@ class OperationLimits:
             exempt) beyond which the analysis stops; bounds its recursion.
         overlap_complexity_budget: complexity budget of graphql-core's overlapping-fields rule
             (library default 500 000, about a second of CPU here).
+        inputs: sizes of variables and literal input values (:mod:`syncgql.graphql.input_limits`),
+            checked before any of them is coerced.
     """
 
     max_depth: int = 12
@@ -137,6 +141,7 @@ class OperationLimits:
     max_subscriptions_per_connection: int = 20
     max_nesting: int = 64
     overlap_complexity_budget: int = 20_000
+    inputs: InputLimits = field(default_factory=InputLimits)
 
     def batching_config(self) -> BatchingConfig | None:
         """The value for ``StrawberryConfig(batching_config=…)``: None (off) for one operation."""
@@ -440,6 +445,10 @@ class OperationLimitsExtension(SchemaExtension):
             return [self._rejection]
         if context.graphql_document is None:  # pragma: no cover - strawberry parsed already
             return []
+        # Before the pre-pass, which reads variables too, and long before execute coerces them.
+        too_large = check_inputs(context.graphql_document, context.variables, self.limits.inputs)
+        if too_large is not None:
+            return [too_large]
         errors, stats = check_operation(
             context.graphql_document,
             context.schema._schema,
