@@ -81,9 +81,7 @@ class _Budget:
         return None
 
     def _size(self, kind: str, size: int, where: str, node: Node | None) -> GraphQLError | None:
-        limit = (
-            self.limits.max_string_length if kind == "a string" else self.limits.max_list_items
-        )
+        limit = self.limits.max_string_length if kind == "a string" else self.limits.max_list_items
         if size > limit:
             return _error(
                 "INPUT_TOO_LARGE",
@@ -135,7 +133,7 @@ class _Budget:
                             break
                     stack.extend((child, depth + 1) for child in item.values())
                 elif error is None:
-                    stack.extend((child, depth + 1) for child in item)  # type: ignore[union-attr]
+                    stack.extend((child, depth + 1) for child in item)
             if error is not None:
                 return error
         return None

@@ -63,6 +63,7 @@ from strawberry.types.graphql import OperationType
 
 from syncgql.graphql.cost import CostModel, OperationStats, analyze_document
 from syncgql.graphql.input_limits import INPUT_LIMIT_CODES, InputLimits, check_inputs
+from syncgql.graphql.schema_hiding import hide_schema_names
 
 __all__ = [
     "LIMIT_CODES",
@@ -373,6 +374,16 @@ def _placeholder_document(context: ExecutionContext) -> DocumentNode:
     return DocumentNode(definitions=(operation,))
 
 
+def _hidden(error: GraphQLError, schema: GraphQLSchema) -> GraphQLError:
+    return GraphQLError(
+        hide_schema_names(error.message, schema),
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        extensions=error.extensions,
+    )
+
+
 class OperationLimitsExtension(SchemaExtension):
     """Enforces :class:`OperationLimits` during parsing and before the spec rules.
 
@@ -437,7 +448,12 @@ class OperationLimitsExtension(SchemaExtension):
             # Even if an earlier extension already validated: a broken limit always rejects.
             context.pre_execution_errors = limit_errors
         elif context.pre_execution_errors is None and context.validation_rules:
-            context.pre_execution_errors = self._spec_validate(context)
+            errors = self._spec_validate(context)
+            if errors and context.schema.config.disable_field_suggestions:
+                # Suggestions off means a caller who must not learn the schema: hide its type
+                # names here, where HTTP and WebSocket validation errors both pass.
+                errors = [_hidden(error, context.schema._schema) for error in errors]
+            context.pre_execution_errors = errors
         yield
 
     def _check_limits(self, context: ExecutionContext) -> list[GraphQLError]:

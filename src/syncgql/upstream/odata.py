@@ -22,6 +22,7 @@ from urllib.parse import quote
 from syncgql.errors import InputTooLongError, UpstreamBadResponseError, UpstreamNotFoundError
 
 __all__ = [
+    "MAX_KEY_CHARS",
     "And",
     "Compare",
     "Contains",
@@ -39,10 +40,9 @@ __all__ = [
     "Scalar",
     "StartsWith",
     "StringFunction",
+    "check_key",
     "check_name",
     "chunk_or_filters",
-    "MAX_KEY_CHARS",
-    "check_key",
     "entity_path",
     "read_count",
     "render_literal",
