@@ -7,6 +7,7 @@ masked as ``INTERNAL`` at the GraphQL boundary.
 
     SyncgqlError
     ├── ConfigError                      bad settings, found at start (says how to fix)
+    ├── InputTooLongError                a key too long for any upstream URL  BAD_USER_INPUT
     └── UpstreamError                    talking to CData Sync failed      UPSTREAM_ERROR
         ├── UpstreamConnectionError      refused, reset, DNS (transient)   UPSTREAM_UNAVAILABLE
         │   ├── UpstreamTimeoutError     no answer in time (transient)     UPSTREAM_TIMEOUT
@@ -42,6 +43,15 @@ class ConfigError(SyncgqlError):
     """The configuration cannot work; raised at start, never per request."""
 
     code = "CONFIG_ERROR"
+
+
+class InputTooLongError(SyncgqlError):
+    """A value the caller sent cannot fit in an upstream URL; refused before any call.
+
+    The message says which value and the limit; it holds no part of the value.
+    """
+
+    code = "BAD_USER_INPUT"
 
 
 class UpstreamError(SyncgqlError):

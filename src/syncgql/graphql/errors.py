@@ -19,6 +19,7 @@ import strawberry
 from graphql import GraphQLError
 
 from syncgql.errors import (
+    InputTooLongError,
     SyncgqlError,
     UpstreamAuthError,
     UpstreamBadRequestError,
@@ -62,7 +63,9 @@ def to_graphql_error(exc: SyncgqlError) -> GraphQLError:
             message = text
             break
     else:
-        if isinstance(exc, UpstreamStatusError) and 400 <= exc.status < 500:
+        if isinstance(exc, InputTooLongError):
+            message = str(exc)  # written for the caller, and free of the value itself
+        elif isinstance(exc, UpstreamStatusError) and 400 <= exc.status < 500:
             # 4xx messages are about the caller's request and help them fix it.
             message = exc.upstream_message or message
     if isinstance(exc, UpstreamBudgetExceededError):

@@ -38,7 +38,7 @@ import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from graphql import (
@@ -62,6 +62,8 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from syncgql.graphql.cost import CostModel, OperationStats, analyze_document
+from syncgql.graphql.input_limits import INPUT_LIMIT_CODES, InputLimits, check_inputs
+from syncgql.graphql.schema_hiding import hide_schema_names
 
 __all__ = [
     "LIMIT_CODES",
@@ -89,6 +91,7 @@ LIMIT_CODES = frozenset(
         "TOO_MANY_ACTIONS",
         "PAGE_SIZE_TOO_LARGE",
         "QUERY_TOO_COSTLY",
+        *INPUT_LIMIT_CODES,
     }
 )
 """Every ``extensions.code`` produced here: safe to show (never mask); one metric label each."""
@@ -121,6 +124,8 @@ class OperationLimits:
             exempt) beyond which the analysis stops; bounds its recursion.
         overlap_complexity_budget: complexity budget of graphql-core's overlapping-fields rule
             (library default 500 000, about a second of CPU here).
+        inputs: sizes of variables and literal input values (:mod:`syncgql.graphql.input_limits`),
+            checked before any of them is coerced.
     """
 
     max_depth: int = 12
@@ -137,6 +142,7 @@ class OperationLimits:
     max_subscriptions_per_connection: int = 20
     max_nesting: int = 64
     overlap_complexity_budget: int = 20_000
+    inputs: InputLimits = field(default_factory=InputLimits)
 
     def batching_config(self) -> BatchingConfig | None:
         """The value for ``StrawberryConfig(batching_config=…)``: None (off) for one operation."""
@@ -368,6 +374,16 @@ def _placeholder_document(context: ExecutionContext) -> DocumentNode:
     return DocumentNode(definitions=(operation,))
 
 
+def _hidden(error: GraphQLError, schema: GraphQLSchema) -> GraphQLError:
+    return GraphQLError(
+        hide_schema_names(error.message, schema),
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        extensions=error.extensions,
+    )
+
+
 class OperationLimitsExtension(SchemaExtension):
     """Enforces :class:`OperationLimits` during parsing and before the spec rules.
 
@@ -432,7 +448,12 @@ class OperationLimitsExtension(SchemaExtension):
             # Even if an earlier extension already validated: a broken limit always rejects.
             context.pre_execution_errors = limit_errors
         elif context.pre_execution_errors is None and context.validation_rules:
-            context.pre_execution_errors = self._spec_validate(context)
+            errors = self._spec_validate(context)
+            if errors and context.schema.config.disable_field_suggestions:
+                # Suggestions off means a caller who must not learn the schema: hide its type
+                # names here, where HTTP and WebSocket validation errors both pass.
+                errors = [_hidden(error, context.schema._schema) for error in errors]
+            context.pre_execution_errors = errors
         yield
 
     def _check_limits(self, context: ExecutionContext) -> list[GraphQLError]:
@@ -440,6 +461,10 @@ class OperationLimitsExtension(SchemaExtension):
             return [self._rejection]
         if context.graphql_document is None:  # pragma: no cover - strawberry parsed already
             return []
+        # Before the pre-pass, which reads variables too, and long before execute coerces them.
+        too_large = check_inputs(context.graphql_document, context.variables, self.limits.inputs)
+        if too_large is not None:
+            return [too_large]
         errors, stats = check_operation(
             context.graphql_document,
             context.schema._schema,

@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLSchema, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
 from syncgql.errors import SyncgqlError
 from syncgql.graphql.errors import to_graphql_error
+from syncgql.graphql.schema_hiding import hide_schema_names
 
 logger = logging.getLogger("syncgql.graphql")
 
@@ -29,8 +30,14 @@ def _request_id(extension: SchemaExtension) -> str | None:
     return getattr(context, "request_id", None)
 
 
-def safe_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
-    """Return the error to show the caller in place of ``error``."""
+def safe_error(
+    error: GraphQLError, request_id: str | None, hide_in: GraphQLSchema | None = None
+) -> GraphQLError:
+    """Return the error to show the caller in place of ``error``.
+
+    ``hide_in``: the schema whose type names the messages of refused documents must not show
+    (callers who cannot introspect; see :mod:`syncgql.graphql.schema_hiding`).
+    """
     original = error.original_error
     refused = original is None or isinstance(original, GraphQLError)
     if refused and error.path is None and "code" not in (error.extensions or {}):
@@ -41,8 +48,9 @@ def safe_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
             code = "GRAPHQL_VALIDATION_FAILED"
         else:  # variable coercion wraps the reason in an inner GraphQLError
             code = "BAD_USER_INPUT"
+        message = error.message if hide_in is None else hide_schema_names(error.message, hide_in)
         return GraphQLError(
-            error.message,
+            message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
@@ -77,7 +85,16 @@ def safe_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
 
 
 class ErrorMaskingExtension(SchemaExtension):
-    """Replace result errors by their safe versions after the operation ran."""
+    """Replace result errors by their safe versions after the operation ran.
+
+    Args:
+        hide_schema: keep schema type names and suggestions out of the messages of refused
+            documents (on when introspection is off).
+    """
+
+    def __init__(self, *, hide_schema: bool = False) -> None:
+        super().__init__()
+        self.hide_schema = hide_schema
 
     def on_operation(self) -> Iterator[None]:
         """Rewrite the errors once the whole operation has finished."""
@@ -86,4 +103,5 @@ class ErrorMaskingExtension(SchemaExtension):
         if result is None or not result.errors:
             return
         request_id = _request_id(self)
-        result.errors = [safe_error(error, request_id) for error in result.errors]
+        hide_in = self.execution_context.schema._schema if self.hide_schema else None
+        result.errors = [safe_error(error, request_id, hide_in) for error in result.errors]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 
@@ -78,14 +79,19 @@ def build_schema(
     Args:
         extensions: extra extension classes or factories (limits, caches); strawberry builds one
             per operation, so no state is shared between requests.
-        suggestions: keep "Did you mean …?" in validation errors (off in production).
+        suggestions: keep "Did you mean …?" and type names in validation errors (off in
+            production).
     """
     schema = SyncgqlSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=NODE_TYPES,
-        extensions=[*extensions, FreshLoadersExtension, ErrorMaskingExtension],
+        extensions=[
+            *extensions,
+            FreshLoadersExtension,
+            functools.partial(ErrorMaskingExtension, hide_schema=not suggestions),
+        ],
         config=StrawberryConfig(disable_field_suggestions=not suggestions),
     )
     fastpath.install(schema)

@@ -98,6 +98,7 @@ class Job(WireModel):
     can_remove: bool | None = None
     can_execute: bool | None = None
     extra: Mapping[str, Any] = _extra()
+    __wire_required__: ClassVar[tuple[str, ...]] = ("job_name",)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +113,7 @@ class Task(WireModel):
     table: str | None = None
     row_version: str | None = None
     extra: Mapping[str, Any] = _extra()
+    __wire_required__: ClassVar[tuple[str, ...]] = ("task_id",)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,6 +143,7 @@ class Transformation(WireModel):
     can_remove: bool | None = None
     can_execute: bool | None = None
     extra: Mapping[str, Any] = _extra()
+    __wire_required__: ClassVar[tuple[str, ...]] = ("transformation_name",)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,6 +165,7 @@ class Connection(WireModel):
     can_update: bool | None = None
     can_remove: bool | None = None
     extra: Mapping[str, Any] = _extra()
+    __wire_required__: ClassVar[tuple[str, ...]] = ("name",)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,6 +182,7 @@ class User(WireModel):
     license_message: str | None = None
     auth_token: str | None = field(default=None, repr=False)
     extra: Mapping[str, Any] = _extra()
+    __wire_required__: ClassVar[tuple[str, ...]] = ("user",)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,6 +201,7 @@ class HistoryRow(WireModel):
     log_file: str | None = None
     instance_id: str | None = None
     extra: Mapping[str, Any] = _extra()
+    __wire_required__: ClassVar[tuple[str, ...]] = ("id",)
 
     __wire_aliases__: ClassVar[Mapping[str, str]] = {"Detail": "details"}
 
@@ -216,6 +222,7 @@ class JobStatusRow(WireModel):
     extra: Mapping[str, Any] = _extra()
 
     __wire_aliases__: ClassVar[Mapping[str, str]] = {"Details": "detail"}
+    __wire_required__: ClassVar[tuple[str, ...]] = ("job_name",)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -313,6 +320,7 @@ class ApiRequest(WireModel):
     status: int | None = None
     error: str | None = None
     extra: Mapping[str, Any] = _extra()
+    __wire_required__: ClassVar[tuple[str, ...]] = ("id",)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -322,3 +330,4 @@ class Workspace(WireModel):
     id: str | None = None
     name: str | None = None
     extra: Mapping[str, Any] = _extra()
+    __wire_required__: ClassVar[tuple[str, ...]] = ("id",)

@@ -19,9 +19,10 @@ from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from syncgql.errors import UpstreamBadResponseError, UpstreamNotFoundError
+from syncgql.errors import InputTooLongError, UpstreamBadResponseError, UpstreamNotFoundError
 
 __all__ = [
+    "MAX_KEY_CHARS",
     "And",
     "Compare",
     "Contains",
@@ -39,6 +40,7 @@ __all__ = [
     "Scalar",
     "StartsWith",
     "StringFunction",
+    "check_key",
     "check_name",
     "chunk_or_filters",
     "entity_path",
@@ -303,6 +305,30 @@ class ODataQuery:
         return params
 
 
+MAX_KEY_CHARS = 2000
+"""Longest URL-encoded key (in a path segment or one ``$filter`` term). httpx refuses URLs over
+64 KiB ("URL too long", an INTERNAL error before this), and common servers in front of Sync
+accept request lines of 4 to 8 KiB (IIS ``maxUrl`` 4096, Jetty 8 KiB headers): 2000 keeps a
+key and the rest of the URL inside the smallest of them. No entity can have a longer key."""
+
+
+def check_key(key: str, what: str = "key") -> None:
+    """Refuse a key that cannot fit in an upstream URL.
+
+    Raises:
+        InputTooLongError: its URL-encoded form is longer than :data:`MAX_KEY_CHARS`.
+    """
+    # Encoding is at most 12 characters per code point: skip it when the key is short anyway.
+    if len(key) * 12 <= MAX_KEY_CHARS:
+        return
+    size = len(key) if len(key) > MAX_KEY_CHARS else _encoded_len(key)
+    if size > MAX_KEY_CHARS:
+        raise InputTooLongError(
+            f"A {what} is too long for CData Sync: at least {size} characters once URL-encoded; "
+            f"at most {MAX_KEY_CHARS}."
+        )
+
+
 def entity_path(entity_set: str, key: str) -> str:
     """Address one entity: ``entity_path("jobs", "My Job")`` → ``jobs('My%20Job')``.
 
@@ -310,6 +336,7 @@ def entity_path(entity_set: str, key: str) -> str:
     percent-encoded (``/ ? # % ( )`` included), so a key can never leave its segment.
     """
     check_name(entity_set)
+    check_key(key)
     return f"{entity_set}('{quote(key.replace(chr(39), chr(39) * 2), safe=chr(39))}')"
 
 
@@ -325,6 +352,9 @@ def chunk_or_filters(
 
     Values are deduplicated (first occurrence kept). A single value longer than the limit still
     gets its own chunk: it cannot be split, and dropping it would lose a key.
+
+    Raises:
+        InputTooLongError: a text value is too long for any URL (:func:`check_key`).
     """
     check_name(field)
     unique = list(dict.fromkeys(values))
@@ -333,6 +363,8 @@ def chunk_or_filters(
     current: list[Eq] = []
     size = 0
     for value in unique:
+        if isinstance(value, str):
+            check_key(value, f"{field} value")
         term = Eq(field, value)
         cost = _encoded_len(term.render())
         if current and size + separator + cost > max_chars:
@@ -363,6 +395,9 @@ def unwrap_collection(body: object) -> list[dict[str, Any]]:
             rows = value
         elif "value" in body and value is None:
             return []
+        elif "value" in body:
+            # {"value": 5} or {"value": {...}}: an envelope whose collection is not an array.
+            raise UpstreamBadResponseError(f"expected a JSON array as value, got {_shape(value)}")
         else:
             return [_strip_annotations(body)]
     elif isinstance(body, list):

@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from syncgql.errors import UpstreamBadResponseError
+
 __all__ = [
     "RunStatus",
     "WireModel",
@@ -95,7 +97,9 @@ def to_str(value: object) -> str | None:
         return str(value)
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
+    # An object or array where Sync sends text is a wrong shape, not text: "{'a': 1}" as a job
+    # name would be a lie (and a key no call can use).
+    return None
 
 
 _TRUE = frozenset({"true", "1", "yes", "y", "on"})
@@ -180,11 +184,13 @@ class WireModel:
 
     A field ``job_name`` matches the wire key ``JobName`` (any case, underscores ignored);
     ``__wire_aliases__`` adds other wire names. Fields not on the wire are ``None``; wire
-    keys no field takes go to ``extra``.
+    keys no field takes go to ``extra``. ``__wire_required__`` names the fields (keys, and what
+    the GraphQL type promises never to be null) a row is unusable without.
     """
 
     __slots__ = ()
     __wire_aliases__: typing.ClassVar[Mapping[str, str]] = {}
+    __wire_required__: typing.ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def _wire_plan(cls) -> tuple[dict[str, tuple[str, object]], dict[str, None]]:
@@ -213,6 +219,10 @@ class WireModel:
                 values["status"], values["status_text"] = normalise_status(raw)
             else:
                 values[name] = convert(raw)  # type: ignore[operator]
+        for name in cls.__wire_required__:
+            if values[name] is None:
+                # Missing, null or of a shape no converter accepts: Sync did not answer like Sync.
+                raise UpstreamBadResponseError(f"a {cls.__name__} row without a usable {name}")
         values["extra"] = extra
         return cls(**values)
 
