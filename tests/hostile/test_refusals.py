@@ -293,7 +293,6 @@ async def test_hostile_variables_over_websocket_are_refused_per_frame(gw: Gatewa
     assert min(worsts) < REFUSAL_BUDGET and sorted(worsts)[len(worsts) // 2] < REFUSAL_BUDGET, (
         worsts
     )
-    assert gw.upstream.count("POST", "getJobStatus") == 0 or True  # the watcher may poll
 
 
 # ----------------------------------------------------------------------------- long keys
@@ -316,9 +315,6 @@ async def test_over_long_keys_are_bad_user_input_without_an_upstream_call(
     caplog.set_level(logging.INFO)
     body = await gw.gql(query)
     found = codes(body)
-    if query.startswith('{ job(name: "\u00e9'):
-        # 400 two-byte characters are 2,400 URL characters: refused too, by encoded length.
-        pass
     assert found == ["BAD_USER_INPUT"], body
     assert "URL-encoded" in body["errors"][0]["message"]
     assert LONG not in json.dumps(body)  # the value is not echoed back
@@ -381,8 +377,6 @@ async def test_wrongly_shaped_upstream_bodies_are_upstream_bad_response(
 ) -> None:
     caplog.set_level(logging.INFO)
     for shape in WRONG_SHAPES:
-        if read == "workspaces" and shape == b'{"value": [{}]}':
-            continue  # hmm
         gw.upstream.set(Fault(kind="error", status=200, body=shape))
         body = await gw.gql(READS[read])
         found = set(codes(body))
