@@ -319,7 +319,11 @@ def create_app(
         on_reject=lambda: runtime.metrics.reject("RATE_LIMITED"),
     )
     view.graphql_transport_ws_handler_class, view.graphql_ws_handler_class = guarded_handlers(
-        *websocket_handlers(runtime.redactor), policy
+        # Callers who cannot introspect learn no type names from refusals on a socket either.
+        *websocket_handlers(
+            runtime.redactor, None if settings.introspection_enabled else schema._schema
+        ),
+        policy,
     )
     _wire_gauges(runtime)
 

@@ -77,13 +77,20 @@ async def gateway(stack: Stack) -> AsyncIterator[Gateway]:
         yield gw
 
 
+@pytest.fixture
+async def small_budget(stack: Stack) -> AsyncIterator[Gateway]:
+    """A production gateway whose operations may make 10 upstream calls."""
+    async with stack.gateway(profile=Profile.PRODUCTION, rate_limit=0, max_upstream_calls=10) as gw:
+        yield gw
+
+
 async def test_nodes_of_every_type_are_batched_per_type(gateway: Gateway) -> None:
-    """300 ids of three types cost a few calls (one per type chunk), not one call per id."""
+    """100 ids (the list cap) of three types: one call per type chunk, not one per id."""
     ids = (
         [gid("Job", name) for name in ("DemoToWarehouse", "NightlyOrders")]
-        + [gid("Job", f"missing{i}") for i in range(98)]
-        + [gid("ApiRequest", str(i)) for i in range(100)]
-        + [gid("Workspace", w) for w in ["default"] + [f"w{i}" for i in range(99)]]
+        + [gid("Job", f"missing{i}") for i in range(32)]
+        + [gid("ApiRequest", str(i)) for i in range(33)]
+        + [gid("Workspace", w) for w in ["default"] + [f"w{i}" for i in range(32)]]
     )
     gateway.upstream.reset()
     body = await gateway.gql(
@@ -98,9 +105,9 @@ async def test_nodes_of_every_type_are_batched_per_type(gateway: Gateway) -> Non
 
 @pytest.mark.parametrize("how", ["variable", "literal"])
 async def test_nodes_cost_grows_with_the_ids(gateway: Gateway, how: str) -> None:
-    """A per-row field under 200 ids is weighed 200 times and refused before any call."""
-    ids = [gid("Job", f"job{i}") for i in range(200)]
-    selection = "{ ... on Job { runs(first: 1) { totalCount } } }"
+    """Per-row fields under 100 ids are weighed 100 times each and refused before any call."""
+    ids = [gid("Job", f"job{i}") for i in range(100)]
+    selection = "{ ... on Job { runs(first: 1) { totalCount } logs { runId } } }"
     gateway.upstream.reset()
     if how == "variable":
         body = await gateway.gql(
@@ -135,27 +142,28 @@ async def test_per_job_runs_are_weighed_per_job(gateway: Gateway) -> None:
 
 
 def _long_ids(n: int) -> list[str]:
-    # Each name, percent-encoded, fills most of a URL-sized filter chunk (4 200 of 6 000
-    # characters): n ids take n calls whatever the batching, in a small request body.
-    return [gid("Job", f"{i:04d}" + "é" * 700) for i in range(n)]
+    # Each name, percent-encoded, is 1 804 characters (under the 2 000 key cap) and a third of
+    # a 6 000-character filter chunk: n ids take n / 3 calls whatever the batching.
+    return [gid("Job", f"{i:04d}" + "é" * 300) for i in range(n)]
 
 
 _LONG_NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
 
 
-async def test_runtime_cap_stops_what_the_estimate_cannot_see(gateway: Gateway) -> None:
-    """60 ids that need a call each: 50 calls, then one UPSTREAM_BUDGET_EXCEEDED with the limit."""
+async def test_runtime_cap_stops_what_the_estimate_cannot_see(small_budget: Gateway) -> None:
+    gateway = small_budget
+    """60 ids that need 20 calls, cap 10: 10 calls, then one UPSTREAM_BUDGET_EXCEEDED."""
     gateway.upstream.reset()
     response = await gateway.post(_LONG_NODES, {"ids": _long_ids(60)})
     body = response.json()
     errors = body.get("errors") or []
     assert [e["extensions"]["code"] for e in errors] == ["UPSTREAM_BUDGET_EXCEEDED"], body
-    assert errors[0]["extensions"]["limit"] == 50
-    assert "50" in errors[0]["message"]
-    assert len(gateway.upstream.calls) <= 50
+    assert errors[0]["extensions"]["limit"] == 10
+    assert "10" in errors[0]["message"]
+    assert len(gateway.upstream.calls) <= 10
     assert gateway.runtime.client.breaker_state == "closed"
     # The next operation has a budget of its own.
-    body = await gateway.gql(_LONG_NODES, {"ids": _long_ids(10)})
+    body = await gateway.gql(_LONG_NODES, {"ids": _long_ids(24)})
     assert "errors" not in body, body
 
 
@@ -182,8 +190,9 @@ async def _ws_results(ws: Any, *op_ids: str) -> list[dict[str, Any]]:
     return [found[op_id] for op_id in op_ids]
 
 
-async def test_websocket_operations_each_have_the_budget(gateway: Gateway) -> None:
-    """On one socket: a 60-call operation stops at 50, and two at once get 50 each."""
+async def test_websocket_operations_each_have_the_budget(small_budget: Gateway) -> None:
+    """On one socket: a 20-call operation stops at 10, and two of 8 at once get 10 each."""
+    gateway = small_budget
     url = gateway.url.replace("http", "ws") + "/graphql"
     protocol = [Subprotocol("graphql-transport-ws")]
     async with asyncio.timeout(60), websockets.connect(url, subprotocols=protocol) as ws:
@@ -194,14 +203,14 @@ async def test_websocket_operations_each_have_the_budget(gateway: Gateway) -> No
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
         (result,) = await _ws_results(ws, "1")
         assert codes(result) == ["UPSTREAM_BUDGET_EXCEEDED"], result
-        assert len(gateway.upstream.calls) <= 50
-        # Two operations of 30 calls at once on the same socket: both fit their own budget.
+        assert len(gateway.upstream.calls) <= 10
+        # Two operations of 8 calls at once on the same socket: both fit their own budget.
         gateway.upstream.reset()
         for op_id, start in (("2", 0), ("3", 100)):
-            ids = [gid("Job", f"{start + i:04d}" + "é" * 700) for i in range(30)]
+            ids = [gid("Job", f"{start + i:04d}" + "é" * 300) for i in range(24)]
             payload = {"query": _LONG_NODES, "variables": {"ids": ids}}
             await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
         results = await _ws_results(ws, "2", "3")
         assert all("errors" not in r for r in results), results
-        assert len(gateway.upstream.calls) == 60
+        assert len(gateway.upstream.calls) == 16
         await ws.close()

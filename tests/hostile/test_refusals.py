@@ -244,7 +244,7 @@ async def test_other_callers_stay_fast_while_hostile_requests_arrive(gw: Gateway
     # 150 KB of JSON per hostile request is parsed and walked in milliseconds; before, each
     # one held the loop 10+ s and the bystander waited for all of them.
     assert latencies[len(latencies) // 2] < 0.1, latencies
-    assert latencies[-1] < 0.5, latencies
+    assert latencies[-1] < 1.0, latencies  # the worst, on a shared 2-core box
 
 
 # ----------------------------------------------------------------------------- WebSocket

@@ -9,7 +9,7 @@ from urllib.parse import quote, unquote
 import httpx
 import pytest
 
-from syncgql.errors import UpstreamBadResponseError, UpstreamNotFoundError
+from syncgql.errors import InputTooLongError, UpstreamBadResponseError, UpstreamNotFoundError
 from syncgql.upstream.filtering import evaluate, filter_fields
 from syncgql.upstream.odata import (
     And,
@@ -245,10 +245,15 @@ def test_chunk_full_url_stays_short():
 
 
 def test_oversized_single_value_gets_own_chunk():
-    big = "y" * 5000
+    big = "y" * 1900  # over the chunk size, under the key cap
     chunks = chunk_or_filters("JobName", ["a", big, "b"], max_chars=200)
     rendered = [c.render() for c in chunks]
     assert rendered == ["JobName eq 'a'", f"JobName eq '{big}'", "JobName eq 'b'"]
+
+
+def test_value_over_the_key_cap_is_refused_not_chunked():
+    with pytest.raises(InputTooLongError):
+        chunk_or_filters("JobName", ["a", "y" * 5000], max_chars=200)
 
 
 def test_no_values_no_chunks():

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -58,17 +58,23 @@ class ScrubErrorsExtension(SchemaExtension):
 
 
 def safe_errors(
-    errors: list[GraphQLError], context: object, redactor: Redactor
+    errors: list[GraphQLError],
+    context: object,
+    redactor: Redactor,
+    hide_in: GraphQLSchema | None = None,
 ) -> list[GraphQLError]:
-    """Masked (``syncgql.graphql.masking.safe_error``) and scrubbed versions of ``errors``."""
+    """Masked (``syncgql.graphql.masking.safe_error``) and scrubbed versions of ``errors``.
+
+    ``hide_in``: the schema whose type names refused documents must not show (see ``safe_error``).
+    """
     request_id = getattr(context, "request_id", None)
-    masked = [safe_error(error, request_id) for error in errors]
+    masked = [safe_error(error, request_id, hide_in) for error in errors]
     _scrub(masked, redactor)
     return masked
 
 
 def websocket_handlers(
-    redactor: Redactor,
+    redactor: Redactor, hide_in: GraphQLSchema | None = None
 ) -> tuple[type[BaseGraphQLTransportWSHandler[Any, Any]], type[BaseGraphQLWSHandler[Any, Any]]]:
     """WebSocket protocol handlers whose every result is masked and scrubbed.
 
@@ -86,7 +92,7 @@ def websocket_handlers(
             async def masked() -> StreamResult:
                 async for result in result_source:
                     if isinstance(result, ExecutionResult) and result.errors:
-                        result.errors = safe_errors(list(result.errors), context, redactor)
+                        result.errors = safe_errors(list(result.errors), context, redactor, hide_in)
                     yield result
 
             await super()._send_result_stream(operation, masked())
@@ -97,7 +103,7 @@ def websocket_handlers(
         ) -> None:
             if execution_result.errors:
                 execution_result.errors = safe_errors(
-                    list(execution_result.errors), self.context, redactor
+                    list(execution_result.errors), self.context, redactor, hide_in
                 )
             await super().send_data_message(execution_result, operation_id)
 
