@@ -10,11 +10,8 @@ gives ``jobStarted: null``; a mutation arriving after the cut-off is refused wit
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +22,7 @@ import pytest
 
 from tests.faults.upstream import Fault, only
 from tests.hostile.conftest import Gateway, Stack
-from tests.subscriptions.procs import free_port
+from tests.hostile.serve_process import serve_process
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -45,37 +42,8 @@ class Served:
 
 @pytest.fixture
 def served(tmp_path: Any) -> Iterator[Served]:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "syncgql", "serve",
-        "--port", str(port),
-        "--data-dir", str(tmp_path / "data"),
-        "--log-level", "warning",
-        "--shutdown-timeout", "4",
-    ]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCGQL_")}
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, log.read_text()
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
+    with serve_process(tmp_path, "--shutdown-timeout", "4") as (url, process):
         yield Served(url, process)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
 
 
 async def _until_running(http: httpx.AsyncClient) -> None:

@@ -12,8 +12,6 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ import httpx
 import pytest
 
 from tests.hostile.conftest import Stack
+from tests.hostile.serve_process import serve_process
 from tests.subscriptions.procs import free_port
 from tests.subscriptions.test_lb import NGINX, nginx_config, start_nginx
 
@@ -47,38 +46,16 @@ def _fds(pid: int) -> int:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     """``syncgql serve`` (embedded emulator) with short receive deadlines."""
-    port = free_port()
-    command = [
-        sys.executable, "-m", "syncgql", "serve",
-        "--port", str(port),
-        "--data-dir", str(tmp_path / "data"),
-        "--log-level", "warning",
-        "--header-timeout", str(HEADER_TIMEOUT),
-        "--body-timeout", str(BODY_TIMEOUT),
-        "--keep-alive-timeout", "1",
-    ]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCGQL_")}
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, log.read_text()
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
+    with serve_process(
+        tmp_path,
+        "--header-timeout",
+        str(HEADER_TIMEOUT),
+        "--body-timeout",
+        str(BODY_TIMEOUT),
+        "--keep-alive-timeout",
+        "1",
+    ) as (url, process):
         yield Served(url, process.pid)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 async def _open(port: int, first: bytes) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
