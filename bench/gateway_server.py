@@ -53,9 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--doc-cache-size", type=int, default=None, help="DocumentCache size (0: no caching)"
     )
+    parser.add_argument(
+        "--no-compiled-plans", action="store_true", help="run every query in graphql-core"
+    )
     args = parser.parse_args(argv)
     settings = load_settings(
         {
+            "compiled_plans": not args.no_compiled_plans,
             "host": "127.0.0.1",
             "port": args.port,
             "upstream_url": args.upstream,

@@ -38,7 +38,6 @@ from procs import Server, cpu_seconds, free_port, peak_rss_mib  # noqa: E402
 from seed import SeedPlan, seed_history, seed_rest  # noqa: E402
 
 PY = sys.executable
-MESH_PACKAGES = ("@graphql-mesh/cli@0.103.2", "@graphql-mesh/odata@0.22.18", "graphql@16")
 WORKLOADS = ("dashboard", "list", "lookup", "mutation")
 
 
@@ -107,12 +106,16 @@ def measure(
 
 
 def ensure_mesh(mesh_dir: Path) -> bool:
-    """Install the Mesh packages into ``mesh_dir`` with npm (once); False without Node.js."""
+    """Install the Mesh packages pinned in ``mesh_dir``'s lock file (once); False without Node.js.
+
+    ``npm ci`` installs exactly what ``package-lock.json`` says and never writes
+    ``package.json`` (``npm install <pkg>`` rewrote it with ``^`` ranges, un-pinning the versions).
+    """
     if shutil.which("node") is None or shutil.which("npm") is None:
         return False
     if not (mesh_dir / "node_modules" / "@graphql-mesh" / "odata").is_dir():
         subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *MESH_PACKAGES],
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
             cwd=mesh_dir,
             check=True,
             timeout=600,
@@ -243,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short runs (about 3 minutes)")
     parser.add_argument("--no-mesh", action="store_true", help="skip GraphQL Mesh")
     parser.add_argument("--variants", action="store_true", help="also measure syncgql variants")
+    parser.add_argument(
+        "--graphql-core", action="store_true", help="also measure syncgql with compiled plans off"
+    )
     parser.add_argument("--only", default="", help="comma-separated workloads to run")
     parser.add_argument("--systems", default="", help="comma-separated systems to run")
     args = parser.parse_args(argv)
@@ -290,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
             variants["syncgql-httpx"] = ["--transport", "httpx"]
             variants["syncgql-aiohttp"] = ["--transport", "aiohttp"]
             variants["syncgql-nocache"] = ["--doc-cache-size", "0"]
+        if args.variants or args.graphql_core:
+            # issue 11: the same gateway with compiled plans off (graphql-core executes).
+            variants["syncgql-graphql-core"] = ["--no-compiled-plans"]
         for name, extra in variants.items():
             port = free_port()
             systems[name] = Server(

@@ -1,19 +1,28 @@
-"""Subscriptions benchmark: 1,000 WebSocket subscribers on one gateway process.
+"""Subscriptions benchmark: 1 vs 1,000 WebSocket subscribers on one gateway process.
 
 Starts ``syncgql emulator`` and ``syncgql serve`` (one process, in-memory broadcaster) on
-127.0.0.1, opens SUBSCRIBERS concurrent ``graphql-transport-ws`` subscriptions to
-``jobStatusChanged`` (at most HANDSHAKES handshakes in flight), runs a job RUNS times and prints:
+127.0.0.1, opens 1 and then SUBSCRIBERS concurrent ``graphql-transport-ws`` subscriptions to
+``jobStatusChanged`` (at most HANDSHAKES handshakes in flight), runs a job RUNS times with
+each, and prints for 1 and for SUBSCRIBERS subscribers:
 
+- upstream calls during the runs, by kind (``getJobStatus``, ``jobs``, ``tasks``,
+  ``history``; counted in the emulator's own request log): with the rich payload
+  (``job { status lastRun { status recordsAffected } tasks { query } }``, issue 11) they must
+  be the same for 1 and 1,000 subscribers;
 - fan-out latency: from the watcher seeing a change (``observedAt`` of the event) to each
   subscriber receiving it (p50/p99 over all deliveries), and to the *last* subscriber per event;
+- gateway CPU per delivered event;
+- end-of-run delivery: from the upstream's change (a side poller reads the job's status every
+  SIDE_POLL s as another Sync user, excluded from the counts) to each subscriber receiving the
+  run's final event; and the ``getJobStatus`` calls per second the watcher's reads of running
+  jobs add (``--running-poll-interval``), against a second gateway started with them off;
 - memory per subscriber: the gateway's RSS delta between 1 and SUBSCRIBERS subscribers;
-- upstream ``getJobStatus`` calls over the same WINDOW with 1 and with SUBSCRIBERS subscribers
-  (counted in the emulator's own request log);
-- gateway CPU per delivered event.
+- ``getJobStatus`` calls over an idle WINDOW with 1 and with SUBSCRIBERS subscribers.
 
-Targets (issue 4): p99 < 250 ms, < 100 KB per subscriber, upstream calls flat.
-The bench client runs on the same machine (2 cores here), so its own receive work is in the
-latencies too. Run: ``/work/venv/bin/python bench/subscriptions.py [--subscribers N]``
+Targets (issues 4, 11): fan-out p99 < 100 ms, < 100 KB per subscriber, upstream calls flat,
+end-of-run p50 <= 300 ms. The bench client runs on the same machine (2 cores here), so its own
+receive work is in the latencies too. Run:
+``/work/venv/bin/python bench/subscriptions.py [--subscribers N] [--payload rich|plain]``
 """
 
 from __future__ import annotations
@@ -31,6 +40,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -42,9 +53,21 @@ HANDSHAKES = 50
 RUNS = 3
 WINDOW = 6.0
 JOB = "DemoToWarehouse"
-QUERY = """subscription($jobs: [String!]) {
+SIDE_POLL = 0.02
+SIDE_USER = "benchwatch"
+QUERIES = {
+    "plain": """subscription($jobs: [String!]) {
   jobStatusChanged(jobNames: $jobs) { jobName previousStatus status recordsAffected observedAt }
-}"""
+}""",
+    "rich": """subscription($jobs: [String!]) {
+  jobStatusChanged(jobNames: $jobs) {
+    jobName previousStatus status recordsAffected observedAt
+    job { status { status } lastRun { status recordsAffected } tasks { query } }
+  }
+}""",
+}
+KINDS = ("getJobStatus", "jobs", "tasks", "history")
+ACTIVE = {"QUEUED", "RUNNING"}
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -119,36 +142,89 @@ async def wait_ready(
 
 
 class Upstream:
-    """The emulator's request log: ``getJobStatus`` calls between two wall-clock times."""
+    """The emulator's request log (calls between two wall-clock times), and a side poller."""
 
     def __init__(self, base_url: str, token: str) -> None:
         self.base_url = base_url
         self.headers = {"x-cdata-authtoken": token}
 
-    async def status_calls(self, since: float, until: float) -> int:
+    def http(self, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.base_url, headers=headers or self.headers, timeout=30, trust_env=False
+        )
+
+    async def rows(self, since: float, until: float) -> list[dict[str, str]]:
+        """The gateway's calls in the window (the side poller's and the log reads left out)."""
         await asyncio.sleep(0.8)  # the request log is written in half-second batches
-        async with httpx.AsyncClient(
-            base_url=self.base_url, headers=self.headers, timeout=30, trust_env=False
-        ) as http:
-            response = await http.get(
-                "requests",
-                params={"$filter": "contains(URL,'getJobStatus')", "$select": "URL,Timestamp"},
-            )
+        async with self.http() as http:
+            response = await http.get("requests", params={"$select": "URL,Timestamp,User"})
         response.raise_for_status()
-        count = 0
+        found = []
         for row in response.json()["value"]:
-            if not row["URL"].split("?")[0].endswith("/getJobStatus"):
-                continue  # a read of the request log itself
+            path = row["URL"].split("?")[0].rstrip("/")
+            if row.get("User") == SIDE_USER or path.endswith("/requests"):
+                continue
             if since <= datetime.fromisoformat(row["Timestamp"]).timestamp() <= until:
-                count += 1
-        return count
+                found.append(row)
+        return found
+
+    async def calls(self, since: float, until: float) -> dict[str, int]:
+        """Calls by kind (last path segment) in the window."""
+        counts = dict.fromkeys(KINDS, 0)
+        for row in await self.rows(since, until):
+            kind = row["URL"].split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+            if kind in counts:
+                counts[kind] += 1
+        return counts
+
+    async def status_calls(self, since: float, until: float) -> int:
+        return (await self.calls(since, until))["getJobStatus"]
+
+    async def side_user(self) -> str:
+        """A read-only Sync user for the side poller (its calls are not the gateway's)."""
+        async with self.http() as http:
+            response = await http.post("users", json={"User": SIDE_USER, "Roles": "cdata_support"})
+        response.raise_for_status()
+        return str(response.json()["AuthToken"])
+
+
+class EndWatch:
+    """Reads the job's status every SIDE_POLL s; records when each run's end became visible."""
+
+    def __init__(self, upstream: Upstream, token: str) -> None:
+        self.upstream = upstream
+        self.token = token
+        self.ends: list[float] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        async with self.upstream.http({"x-cdata-authtoken": self.token}) as http:
+            was_active = False
+            while True:
+                response = await http.post("getJobStatus", json={"JobName": JOB})
+                seen = time.time()
+                rows = response.json().get("value") or []
+                active = bool(rows) and rows[0].get("Status") in ACTIVE
+                if was_active and not active:
+                    self.ends.append(seen)
+                was_active = active
+                await asyncio.sleep(SIDE_POLL)
+
+    def __enter__(self) -> EndWatch:
+        self.task = asyncio.create_task(self.run())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.task is not None:
+            self.task.cancel()
 
 
 class Subscriber:
     """One WebSocket with one subscription; records when each message arrived."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, query: str) -> None:
         self.url = url
+        self.query = query
         self.received: list[tuple[float, str]] = []
         self.task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
@@ -161,13 +237,15 @@ class Subscriber:
                 compression=None,
                 ping_interval=None,
                 open_timeout=60,
+                max_size=None,
             )
             await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
             assert json.loads(await ws.recv())["type"] == "connection_ack"
-            payload = {"query": QUERY, "variables": {"jobs": [JOB]}}
+            payload = {"query": self.query, "variables": {"jobs": [JOB]}}
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
             first = json.loads(await ws.recv())
             assert first["type"] == "next", first
+            assert "errors" not in first["payload"], first
         self.ready.set()
         try:
             async for raw in ws:
@@ -177,9 +255,9 @@ class Subscriber:
             await ws.close()
 
 
-async def open_subscribers(url: str, count: int) -> list[Subscriber]:
+async def open_subscribers(url: str, count: int, query: str) -> list[Subscriber]:
     gate = asyncio.Semaphore(HANDSHAKES)
-    subs = [Subscriber(url) for _ in range(count)]
+    subs = [Subscriber(url, query) for _ in range(count)]
     for sub in subs:
         sub.task = asyncio.create_task(sub.run(gate))
     async with asyncio.timeout(300):
@@ -194,6 +272,16 @@ async def close_subscribers(subs: list[Subscriber]) -> None:
     await asyncio.gather(*(s.task for s in subs if s.task is not None), return_exceptions=True)
 
 
+def events_of(sub: Subscriber) -> list[tuple[float, dict[str, object]]]:
+    out = []
+    for arrived, raw in sub.received:
+        message = json.loads(raw)
+        if message.get("type") == "next":
+            assert "errors" not in message["payload"], message
+            out.append((arrived, message["payload"]["data"]["jobStatusChanged"]))
+    return out
+
+
 def finished_runs(subs: list[Subscriber]) -> int:
     """Runs whose SUCCESS every subscriber has received."""
     return min(sum('"SUCCESS"' in raw for _, raw in sub.received) for sub in subs)
@@ -201,18 +289,31 @@ def finished_runs(subs: list[Subscriber]) -> int:
 
 def latencies(subs: list[Subscriber]) -> tuple[list[float], list[float]]:
     """Per delivery, and per event to its last subscriber, in milliseconds."""
-    per_event: dict[tuple[str, str], list[float]] = defaultdict(list)
+    per_event: dict[tuple[object, object], list[float]] = defaultdict(list)
     for sub in subs:
-        for arrived, raw in sub.received:
-            message = json.loads(raw)
-            if message.get("type") != "next":
-                continue
-            event = message["payload"]["data"]["jobStatusChanged"]
-            observed = datetime.fromisoformat(event["observedAt"]).timestamp()
+        for arrived, event in events_of(sub):
+            observed = datetime.fromisoformat(str(event["observedAt"])).timestamp()
             per_event[(event["observedAt"], event["status"])].append((arrived - observed) * 1000)
     every = [ms for values in per_event.values() for ms in values]
     last = [max(values) for values in per_event.values()]
     return every, last
+
+
+def end_delays(subs: list[Subscriber], ends: list[float]) -> list[float]:
+    """Upstream end -> receipt of that run's final event, per subscriber and run (ms).
+
+    Each final event is paired with the latest end the side poller saw before it (50 ms of
+    slack: the subscriber may hear of an end before the side poller's next read does).
+    """
+    out = []
+    for sub in subs:
+        for arrived, event in events_of(sub):
+            if event["status"] in ACTIVE:
+                continue
+            before = [end for end in ends if end <= arrived + 0.05]
+            if before:
+                out.append((arrived - before[-1]) * 1000)
+    return out
 
 
 def pct(values: list[float], q: float) -> float:
@@ -222,7 +323,65 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def bench(count: int, data: Path, profile: Path | None, gc_threshold: int) -> None:
+@dataclass
+class Phase:
+    """What RUNS runs of JOB cost and took with one set of subscribers."""
+
+    subscribers: int
+    calls: dict[str, int]
+    seconds: float
+    every: list[float]
+    last: list[float]
+    cpu: float
+    ends: list[float]
+
+    @property
+    def status_per_second(self) -> float:
+        return self.calls["getJobStatus"] / self.seconds
+
+
+async def run_jobs(
+    base: str, subs: list[Subscriber], upstream: Upstream, side_token: str, pid: int
+) -> Phase:
+    for sub in subs:
+        sub.received.clear()
+    cpu0 = cpu_seconds(pid)
+    t0 = time.time()
+    with EndWatch(upstream, side_token) as watch:
+        async with httpx.AsyncClient(base_url=base, timeout=60, trust_env=False) as http:
+            for run in range(1, RUNS + 1):
+                response = await http.post(
+                    "/graphql",
+                    json={"query": f'mutation {{ executeJob(name: "{JOB}") {{ __typename }} }}'},
+                )
+                response.raise_for_status()
+                async with asyncio.timeout(120):
+                    while finished_runs(subs) < run:  # noqa: ASYNC110 - other tasks fill it
+                        await asyncio.sleep(0.05)
+                await asyncio.sleep(0.5)
+    t1 = time.time()
+    cpu = cpu_seconds(pid) - cpu0
+    every, last = latencies(subs)
+    calls = await upstream.calls(t0, t1)
+    return Phase(len(subs), calls, t1 - t0, every, last, cpu, end_delays(subs, watch.ends))
+
+
+def gateway_env(upstream_url: str, token: str, count: int, **extra: str) -> dict[str, str]:
+    return {
+        "SYNCGQL_UPSTREAM_URL": upstream_url,
+        "SYNCGQL_TOKEN": token,
+        "SYNCGQL_LOG_LEVEL": "warning",
+        # The sockets plus the bench's own HTTP requests: the default cap (1,000 connections)
+        # answered the mutation of the 1,000-subscriber phase with 503.
+        "SYNCGQL_MAX_CONNECTIONS": str(count + 50),
+        **extra,
+    }
+
+
+async def bench(
+    count: int, payload: str, data: Path, profile: Path | None, gc_threshold: int
+) -> None:
+    query = QUERIES[payload]
     token = secrets.token_urlsafe(24)
     emu_port, gw_port = free_port(), free_port()
     emulator = start(
@@ -235,56 +394,52 @@ async def bench(count: int, data: Path, profile: Path | None, gc_threshold: int)
     try:
         upstream_url = f"http://127.0.0.1:{emu_port}/api.rsc/"
         await wait_ready(emulator, upstream_url + "jobs", {"x-cdata-authtoken": token})
+        upstream = Upstream(upstream_url, token)
+        side_token = await upstream.side_user()
         gateway = start(
             ["serve", "--port", str(gw_port)],
-            {
-                "SYNCGQL_UPSTREAM_URL": upstream_url,
-                "SYNCGQL_TOKEN": token,
-                "SYNCGQL_LOG_LEVEL": "warning",
-            },
+            gateway_env(upstream_url, token, count),
             data / "gateway.log",
             profile,
             gc_threshold,
         )
         base = f"http://127.0.0.1:{gw_port}"
         await wait_ready(gateway, base + "/healthz")
-        upstream = Upstream(upstream_url, token)
         ws_url = f"ws://127.0.0.1:{gw_port}/graphql"
 
         # Warm up (imports, first schema execution), then one subscriber.
-        await close_subscribers(await open_subscribers(ws_url, 1))
-        one = await open_subscribers(ws_url, 1)
+        await close_subscribers(await open_subscribers(ws_url, 1, query))
+        one = await open_subscribers(ws_url, 1, query)
         await asyncio.sleep(2)
         rss_one = rss_kib(gateway.pid)
         t0 = time.time()
         await asyncio.sleep(WINDOW)
         calls_one = await upstream.status_calls(t0, t0 + WINDOW)
+        single = await run_jobs(base, one, upstream, side_token, gateway.pid)
 
         opened = time.monotonic()
-        subs = one + await open_subscribers(ws_url, count - 1)
+        subs = one + await open_subscribers(ws_url, count - 1, query)
         connect_s = time.monotonic() - opened
         await asyncio.sleep(2)
         rss_many = rss_kib(gateway.pid)
         t0 = time.time()
         await asyncio.sleep(WINDOW)
         calls_many = await upstream.status_calls(t0, t0 + WINDOW)
+        many = await run_jobs(base, subs, upstream, side_token, gateway.pid)
+        await close_subscribers(subs)
+        subs = []
+        stop(gateway, signal.SIGINT if profile else signal.SIGTERM)
 
-        for sub in subs:
-            sub.received.clear()
-        cpu0 = cpu_seconds(gateway.pid)
-        async with httpx.AsyncClient(base_url=base, timeout=60, trust_env=False) as http:
-            for run in range(1, RUNS + 1):
-                response = await http.post(
-                    "/graphql",
-                    json={"query": f'mutation {{ executeJob(name: "{JOB}") {{ __typename }} }}'},
-                )
-                response.raise_for_status()
-                async with asyncio.timeout(120):
-                    while finished_runs(subs) < run:  # noqa: ASYNC110 - other tasks fill it
-                        await asyncio.sleep(0.05)
-                await asyncio.sleep(0.5)
-        cpu = cpu_seconds(gateway.pid) - cpu0
-        every, last = latencies(subs)
+        # The same single-subscriber runs with the running-job reads off: what they add.
+        gateway = start(
+            ["serve", "--port", str(gw_port)],
+            gateway_env(upstream_url, token, count, SYNCGQL_RUNNING_POLL_INTERVAL="0"),
+            data / "gateway-off.log",
+        )
+        await wait_ready(gateway, base + "/healthz")
+        subs = await open_subscribers(ws_url, 1, query)
+        await asyncio.sleep(2)
+        off = await run_jobs(base, subs, upstream, side_token, gateway.pid)
     finally:
         await close_subscribers(subs)
         if gateway is not None:
@@ -294,28 +449,54 @@ async def bench(count: int, data: Path, profile: Path | None, gc_threshold: int)
         stop(emulator)
 
     per_sub_kib = (rss_many - rss_one) / max(1, count - 1)
-    rows: list[tuple[str, str, str]] = [
-        ("subscribers", str(count), ""),
-        ("connect rate", f"{(count - 1) / connect_s:.0f} /s", f"{HANDSHAKES} handshakes in flight"),
-        ("events delivered", str(len(every)), f"{RUNS} runs of {JOB}"),
-        ("fan-out latency p50", f"{pct(every, 0.5):.0f} ms", "observedAt -> receipt"),
-        ("fan-out latency p99", f"{pct(every, 0.99):.0f} ms", "target < 250 ms"),
-        ("to last subscriber p50", f"{pct(last, 0.5):.0f} ms", f"over {len(last)} events"),
-        ("to last subscriber max", f"{max(last, default=float('nan')):.0f} ms", ""),
-        ("gateway CPU per delivery", f"{cpu / max(1, len(every)) * 1000:.3f} ms", ""),
-        ("memory per subscriber", f"{per_sub_kib:.1f} KiB", "RSS delta; target < 100 KB"),
-        ("getJobStatus, 1 subscriber", str(calls_one), f"in {WINDOW:g} s"),
-        (f"getJobStatus, {count} subscribers", str(calls_many), f"in {WINDOW:g} s"),
+    added = single.status_per_second - off.status_per_second
+
+    def both(label: str, value: Callable[[Phase], str], note: str = "") -> None:
+        rows.append((label, value(single), value(many), note))
+
+    rows: list[tuple[str, str, str, str]] = [
+        ("payload", payload, payload, ""),
+        ("subscribers", "1", str(count), ""),
+    ]
+    for kind in KINDS:
+        both(f"upstream {kind}", lambda p, k=kind: str(p.calls[k]), f"during {RUNS} runs")
+    both("run window", lambda p: f"{p.seconds:.1f} s", "getJobStatus scales with it (polls)")
+    both("events delivered", lambda p: str(len(p.every)), f"{RUNS} runs of {JOB}")
+    both("fan-out latency p50", lambda p: f"{pct(p.every, 0.5):.0f} ms", "observedAt -> receipt")
+    both("fan-out latency p99", lambda p: f"{pct(p.every, 0.99):.0f} ms", "target < 100 ms")
+    both("to last subscriber max", lambda p: f"{max(p.last, default=float('nan')):.0f} ms")
+    both(
+        "gateway CPU per delivery",
+        lambda p: f"{p.cpu / max(1, len(p.every)) * 1000:.3f} ms",
+        "",
+    )
+    both(
+        "end-of-run delivery p50",
+        lambda p: f"{pct(p.ends, 0.5):.0f} ms",
+        f"upstream change -> receipt; target <= 300 ms (reads off: {pct(off.ends, 0.5):.0f} ms)",
+    )
+    both("end-of-run delivery p99", lambda p: f"{pct(p.ends, 0.99):.0f} ms")
+    rows += [
+        (
+            "getJobStatus/s during runs",
+            f"{single.status_per_second:.1f}",
+            f"{off.status_per_second:.1f}",
+            f"1 subscriber, running-job reads on | off: {added:+.1f} calls/s added",
+        ),
+        ("connect rate", "", f"{(count - 1) / connect_s:.0f} /s", f"{HANDSHAKES} in flight"),
+        ("memory per subscriber", "", f"{per_sub_kib:.1f} KiB", "RSS delta; target < 100 KB"),
+        ("getJobStatus, idle window", str(calls_one), str(calls_many), f"in {WINDOW:g} s"),
     ]
     width = max(len(r[0]) for r in rows)
-    print(f"{'metric':<{width}}  {'value':>12}  note")
-    for name, value, note in rows:
-        print(f"{name:<{width}}  {value:>12}  {note}")
+    print(f"{'metric':<{width}}  {'1':>10}  {'N':>10}  note")
+    for name, one_value, many_value, note in rows:
+        print(f"{name:<{width}}  {one_value:>10}  {many_value:>10}  {note}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--payload", choices=sorted(QUERIES), default="rich")
     parser.add_argument(
         "--profile", type=Path, help="run the gateway under cProfile, write its stats here"
     )
@@ -327,7 +508,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="syncgql-bench-subs-") as tmp:
-        asyncio.run(bench(args.subscribers, Path(tmp), args.profile, args.gc_threshold))
+        asyncio.run(
+            bench(args.subscribers, args.payload, Path(tmp), args.profile, args.gc_threshold)
+        )
     if args.profile:
         import pstats
 

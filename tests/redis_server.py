@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from tests.support import free_port
+
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
@@ -23,17 +25,11 @@ def redis_available() -> bool:
     return Path(REDIS_SERVER).exists()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class RedisServer:
     """One redis-server process, without persistence, bound to 127.0.0.1."""
 
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self._dir = tempfile.TemporaryDirectory(prefix="syncgql-redis-")
         self._proc: subprocess.Popen[bytes] | None = None
 

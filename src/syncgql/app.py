@@ -1,7 +1,8 @@
 """``create_app(settings)``: the Starlette application of the gateway.
 
-Routes: ``/graphql`` (HTTP and WebSocket), ``/graphiql`` (offline IDE), ``/healthz``,
-``/readyz``, ``/metrics`` (Prometheus) and, in embedded mode, the emulator's own REST API
+Routes: ``/graphql`` (HTTP and WebSocket), ``/`` (the operations console), ``/graphiql``
+(offline IDE), ``/healthz``, ``/readyz``, ``/metrics`` (Prometheus) and, in embedded mode, the
+emulator's own REST API
 under ``/api.rsc/`` so users can compare the two. Everything with a lifetime (the HTTP pool,
 the emulator, the status watcher, the rate limiter's Redis) is created in the lifespan, never
 at import.
@@ -10,22 +11,25 @@ Middleware, outermost first: request id (``X-Request-ID``, ``REQUEST_ID``), body
 drain tracking (graceful shutdown), CORS, per-caller rate limit. The profile
 (:mod:`syncgql.profile`) decides introspection, suggestions, GraphiQL and GET/CSRF rules.
 
-(A little over 400 lines: the view's credential hooks, the lifespan and the middleware order
-are the wiring of one app and read best together; the mechanisms live in their own modules.)
+(About 670 lines, too many: the view's credential and stream hooks, the lifespan and the
+middleware order are the wiring of one app, but the view class and the lifespan should each move
+to a module of their own; the mechanisms already live in theirs.)
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -34,10 +38,17 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
+from strawberry.types import SubscriptionExecutionResult
 
 from syncgql.bodylimit import BodySizeLimitMiddleware
-from syncgql.config import Settings
+from syncgql.config import AuthMode, Settings
+from syncgql.console import console_routes
 from syncgql.credcheck import CredentialCheck
 from syncgql.credentials import (
     CREDENTIAL_FIELDS,
@@ -46,16 +57,23 @@ from syncgql.credentials import (
     check_header_safe,
     resolve_credentials,
 )
-from syncgql.errors import SyncgqlError
+from syncgql.errorcodes import ErrorCode, error_body
+from syncgql.errors import ConfigError, SyncgqlError
 from syncgql.events import StatusWatcher
+from syncgql.events.tasks import cancel_and_wait
 from syncgql.graphiql import graphiql_routes
 from syncgql.graphql.budget import UpstreamBudgetExtension
 from syncgql.graphql.context import Context
-from syncgql.graphql.costs import COST_MODEL
-from syncgql.graphql.http import GraphQLHTTP
+from syncgql.graphql.http import GraphQLHTTP, status_error_code
 from syncgql.graphql.limits import DocumentCache, OperationLimits, OperationLimitsExtension
 from syncgql.graphql.live import LiveEvents
-from syncgql.graphql.schema import build_schema
+from syncgql.graphql.persisted import PersistedQueries
+from syncgql.graphql.persisted_setup import build_persisted, close_persisted
+from syncgql.graphql.plan.explain import PlanExplainExtension
+from syncgql.graphql.schema import COST_MODEL, build_schema
+from syncgql.graphql.workspace_scope import HEADER as WORKSPACE_HEADER
+from syncgql.graphql.workspace_scope import InvalidWorkspaceError, check_workspace
+from syncgql.httpstreams import StreamPolicy, StreamRefusedError
 from syncgql.loaders import Loaders
 from syncgql.observability.health import ReadinessProbe, events_report
 from syncgql.observability.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
@@ -63,14 +81,25 @@ from syncgql.observability.redact import Redactor
 from syncgql.observability.requestid import RequestIdMiddleware, register_credentials
 from syncgql.observability.scrub import ScrubErrorsExtension, websocket_handlers
 from syncgql.observability.tracing import TracingExtension, load_tracer, upstream_span_observer
+from syncgql.observability.upstream_check import StartupCheck
 from syncgql.profile import profile_extensions, profile_warnings, view_options
 from syncgql.ratelimit import RateLimit, RateLimiter, RateLimitMiddleware, caller_key
 from syncgql.shutdown import Drain, DrainMiddleware
+from syncgql.store import StoreError
+from syncgql.store.services import Durable
 from syncgql.upstream.auth import Credentials
 from syncgql.upstream.client import SyncClient
 from syncgql.upstream.http import REQUEST_ID
-from syncgql.upstream.options import CallObserver, ClientOptions, Timeouts
+from syncgql.upstream.options import CallObserver
+from syncgql.webhooks.service import WebhookService
 from syncgql.websocket import SocketPolicy, WsRefusalError, guarded_handlers
+from syncgql.wiring import (
+    client_options,
+    database_url,
+    operation_limits,
+    request_body_limit,
+    secrets_at_rest,
+)
 
 logger = logging.getLogger("syncgql")
 
@@ -78,6 +107,8 @@ EMBEDDED_BASE_URL = "http://emulator.embedded/api.rsc/"
 #: Seconds a credential verdict is reused for new WebSockets (a revoked token opens no new
 #: socket after this; open ones follow ``--ws-credential-recheck``).
 CONNECT_CHECK_MAX_AGE = 5.0
+#: Longest the first start-up check of the upstream may delay start (then it goes on behind).
+STARTUP_CHECK_SECONDS = 2.0
 TransportWrapper = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
 
 
@@ -94,6 +125,10 @@ class Runtime:
     drain: Drain = field(default_factory=Drain)
     redactor: Redactor = field(default_factory=Redactor)
     limiter: RateLimiter | None = None
+    #: Webhooks' outbox, event source and delivery worker (issue 14).
+    webhooks: WebhookService | None = None
+    #: The gateway's own database and its users (issue 14), open between start-up and shutdown.
+    durable: Durable | None = None
     readiness: ReadinessProbe = field(default_factory=ReadinessProbe)
     #: Sync's verdicts on WebSocket callers' credentials, shared per credential.
     credential_checks: CredentialCheck = field(default_factory=lambda: CredentialCheck(10.0))
@@ -114,14 +149,20 @@ def service_credentials(settings: Settings) -> Credentials | None:
     return None
 
 
-class SyncgqlGraphQL(GraphQLHTTP):
+class SyncgqlGraphQL(GraphQLHTTP[Context, None]):
     """The ``/graphql`` view: builds each request's context with the caller's credentials."""
 
-    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:  # noqa: ANN401 - GraphQLHTTP's
+    def __init__(
+        self,
+        runtime: Runtime,
+        streams: StreamPolicy | None = None,
+        **kwargs: Any,  # noqa: ANN401 - GraphQLHTTP's
+    ) -> None:
         super().__init__(**kwargs)
         self.runtime = runtime
+        self.streams = streams
 
-    async def get_context(  # type: ignore[override]
+    async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         """One upstream client view and one set of loaders per request (or per WebSocket)."""
@@ -142,7 +183,8 @@ class SyncgqlGraphQL(GraphQLHTTP):
         client = runtime.require_client().with_credentials(credentials)
         # issue 9: the caller's calls share one concurrency cap, keyed like the rate limiter.
         host = request.client.host if request.client is not None else None
-        client = client.with_caller(caller_key(request.headers, host))
+        caller = caller_key(request.headers, host)
+        client = client.with_caller(caller)
         return Context(
             client=client,
             loaders=Loaders(client),
@@ -153,9 +195,40 @@ class SyncgqlGraphQL(GraphQLHTTP):
             response=response,
             shared=websocket,
             cutoff=runtime.drain.cutoff,
+            # issue 15: what an HTTP subscription stream is capped and rechecked by.
+            caller=None if websocket else caller,
+            address=None if websocket else host,
+            forwarded_credentials=not websocket
+            and credentials is not None
+            and credentials is not runtime.service_credentials,
+            default_workspace=_header_workspace(request.headers),
+            webhooks=runtime.webhooks,
+            durable=runtime.durable,
         )
 
-    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:  # type: ignore[override]
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: Any,  # noqa: ANN401 - strawberry's request adapter
+        request_data: Any,  # noqa: ANN401 - one request or a batch
+        context: Context,
+        root_value: Any,  # noqa: ANN401
+        sub_response: Response,
+    ) -> Any:  # noqa: ANN401 - strawberry's result union
+        """Put a subscription stream (SSE, multipart) under the stream policy (issue 15)."""
+        result = await super().execute_operation(
+            request,
+            request_adapter,
+            request_data,
+            context,
+            root_value,
+            sub_response,
+        )
+        if self.streams is not None and isinstance(result, SubscriptionExecutionResult):
+            return self.streams.guard(result, context)
+        return result
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         """Check the subscriber's credentials (``connection_init`` payload, else the upgrade).
 
         Credentials the caller sent are verified with one cheap upstream read before the
@@ -180,17 +253,24 @@ class SyncgqlGraphQL(GraphQLHTTP):
             )
         except MalformedCredentialsError as exc:
             raise WsRefusalError(
-                4400, f"Bad request: {exc}", {"message": str(exc), "code": "BAD_USER_INPUT"}
+                4400, f"Bad request: {exc}", {"message": str(exc), "code": ErrorCode.BAD_USER_INPUT}
             ) from exc
         except MissingCredentialsError as exc:
             raise ConnectionRejectionError(
-                {"message": str(exc), "code": "UNAUTHENTICATED"}
+                {"message": str(exc), "code": ErrorCode.UNAUTHENTICATED}
             ) from exc
         client = runtime.require_client().with_credentials(credentials)
         # A socket's operations count against the same per-caller limits as its HTTP ones:
         # the rate-limit bucket and the cap on concurrent upstream calls.
         address = request.client.host if request is not None and request.client else None
         caller = caller_key(merged, address)
+        try:
+            # The upgrade's header, or the same name in connection_init (browsers set none).
+            context.default_workspace = _header_workspace(merged)
+        except _BadHeaderError as exc:
+            raise WsRefusalError(
+                4400, f"Bad request: {exc}", {"message": str(exc), "code": ErrorCode.BAD_USER_INPUT}
+            ) from exc
         client = client.with_caller(caller)
         forwarded = credentials is not None and credentials is not runtime.service_credentials
         if forwarded:
@@ -205,7 +285,10 @@ class SyncgqlGraphQL(GraphQLHTTP):
                 ) from exc
             if not accepted:
                 raise ConnectionRejectionError(
-                    {"message": "CData Sync rejected these credentials.", "code": "UNAUTHENTICATED"}
+                    {
+                        "message": "CData Sync rejected these credentials.",
+                        "code": ErrorCode.UNAUTHENTICATED,
+                    }
                 )
         context.caller = caller
         context.address = address
@@ -221,29 +304,39 @@ class SyncgqlGraphQL(GraphQLHTTP):
         except _UnauthenticatedError as exc:
             if scope["type"] != "http":
                 raise
-            body = {"errors": [{"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}]}
+            body = error_body(str(exc), ErrorCode.UNAUTHENTICATED)
             await JSONResponse(body, status_code=401)(scope, receive, send)
+        except _BadHeaderError as exc:
+            if scope["type"] != "http":
+                raise
+            body = error_body(str(exc), ErrorCode.BAD_USER_INPUT)
+            await JSONResponse(body, status_code=400)(scope, receive, send)
+        except StreamRefusedError as exc:  # issue 15: a caller over its stream cap
+            body = error_body(exc.message, exc.code)
+            await JSONResponse(body, status_code=exc.status)(scope, receive, send)
 
 
 class _UnauthenticatedError(Exception):
     """Raised from ``get_context`` when the auth mode needs caller credentials."""
 
 
-def _client_options(settings: Settings, observers: list[CallObserver]) -> ClientOptions:
-    def on_call(endpoint: str, method: str, status: int | None, seconds: float, n: int) -> None:
-        for observer in observers:
-            observer(endpoint, method, status, seconds, n)
+class _BadHeaderError(Exception):
+    """Raised from ``get_context`` when a request header cannot be used (400 BAD_USER_INPUT)."""
 
-    return ClientOptions(
-        timeouts=Timeouts(
-            connect=settings.connect_timeout,
-            read=settings.read_timeout,
-            deadline=settings.request_timeout,
-        ),
-        on_call=on_call,
-        history_filter_reprobe=settings.history_filter_reprobe,  # issue 9
-        max_calls_per_caller=settings.max_calls_per_caller,  # issue 9: fairness
-    )
+
+def _header_workspace(headers: Mapping[str, str]) -> str | None:
+    """The ``X-Sync-Workspace`` header, checked: the request's default workspace, if any.
+
+    It lands on the request's context only (``graphql.workspace_scope`` applies it per root
+    field); the process's client keeps ``--workspace``.
+    """
+    value = headers.get(WORKSPACE_HEADER.lower())
+    if value is None:
+        return None
+    try:
+        return check_workspace(value)
+    except InvalidWorkspaceError as exc:
+        raise _BadHeaderError(f"{WORKSPACE_HEADER}: {exc}") from None
 
 
 def runtime_of(app: Any) -> Runtime:  # noqa: ANN401 - any ASGI wrapper of create_app's app
@@ -256,6 +349,18 @@ def runtime_of(app: Any) -> Runtime:  # noqa: ANN401 - any ASGI wrapper of creat
             return runtime
         inner = getattr(inner, "app", None)
     raise TypeError("not an app built by syncgql.app.create_app")
+
+
+def _check_emulator_variants(names: tuple[str, ...]) -> None:
+    """Refuse unknown emulator variant names at start, by the emulator's own table."""
+    if not names:
+        return
+    from syncgql.emulator.variants import VariantError, parse_variants
+
+    try:
+        parse_variants(names)
+    except VariantError as exc:
+        raise ConfigError(f"--emulator-variants (SYNCGQL_EMULATOR_VARIANTS): {exc}") from None
 
 
 def create_app(
@@ -273,10 +378,11 @@ def create_app(
         transport: an httpx transport to the upstream (tests); default: the network, or the
             embedded emulator in-process when no upstream is configured.
         wrap_transport: wraps whichever transport is used (tests count upstream calls with it).
-        limits: operation limits (defaults of issue 5).
+        limits: operation limits (tests); default: those of the settings.
         redactor: the log redactor of the process (the one ``configure_logging`` installed);
             the configured secrets are registered with it. Default: a new one.
     """
+    _check_emulator_variants(settings.emulator_variants)
     # Programmatic callers get the same refusals as `syncgql serve` (e.g. no poller credential).
     settings.validate()
     runtime = Runtime(settings=settings, redactor=redactor or Redactor())
@@ -285,11 +391,18 @@ def create_app(
             runtime.redactor.add(secret.reveal())
     if settings.redis_url:
         runtime.redactor.add(urlsplit(settings.redis_url).password)
+    if settings.database_url:
+        runtime.redactor.add(urlsplit(settings.database_url).password)
     for warning in profile_warnings(settings):
         logger.warning("production profile: %s", warning)
-    limits = limits or OperationLimits()
+    limits = limits or operation_limits(settings)
     tracer = load_tracer()
     observers: list[CallObserver] = [runtime.metrics.observe_upstream]
+
+    def on_call(endpoint: str, method: str, status: int | None, seconds: float, n: int) -> None:
+        for observer in observers:
+            observer(endpoint, method, status, seconds, n)
+
     extensions: list[Any] = [
         # First, so that it leaves last and sees the masked errors (see its docstring).
         ScrubErrorsExtension.factory(runtime.redactor),
@@ -301,14 +414,38 @@ def create_app(
     if tracer is not None:
         observers.append(upstream_span_observer(tracer))
         extensions.append(lambda: TracingExtension(tracer))
-    schema = build_schema(extensions=extensions, suggestions=settings.introspection_enabled)
+    # issue 11: extensions.plan when the profile or the caller asks
+    extensions.append(PlanExplainExtension.factory(always=settings.explain_plans))
+    schema = build_schema(
+        extensions=extensions,
+        suggestions=settings.introspection_enabled,
+        compiled_plans=settings.compiled_plans,
+        plan_observer=runtime.metrics.observe_plan,
+    )
+    persisted: PersistedQueries | None = build_persisted(settings)  # issue 15
+    streams = StreamPolicy(
+        settings.max_streams_per_caller,
+        lambda: runtime.credential_checks,
+        settings.ws_credential_recheck,
+        runtime.redactor,
+        None if settings.introspection_enabled else schema._schema,
+    )
+    runtime.live.holds = streams.holds  # awaitRun waits count against the stream cap
     view = SyncgqlGraphQL(
         runtime,
+        streams,
         schema=schema,
         max_subscriptions_per_connection=limits.max_subscriptions_per_connection,
-        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        subscription_protocols=(
+            GRAPHQL_TRANSPORT_WS_PROTOCOL,
+            GRAPHQL_WS_PROTOCOL,
+            # issue 15: subscriptions over HTTP for clients without WebSockets
+            GRAPHQL_SSE_PROTOCOL,
+            MULTIPART_SUBSCRIPTION_PROTOCOL,
+        ),
         keep_alive=True,
         keep_alive_interval=15,
+        persisted=persisted,
         **view_options(settings),
     )
     runtime.credential_checks = CredentialCheck(settings.ws_credential_recheck)
@@ -316,7 +453,8 @@ def create_app(
         lambda: runtime.limiter,
         runtime.credential_checks,
         settings.ws_credential_recheck,
-        on_reject=lambda: runtime.metrics.reject("RATE_LIMITED"),
+        on_reject=lambda: runtime.metrics.reject(ErrorCode.RATE_LIMITED),
+        persisted=persisted,
     )
     view.graphql_transport_ws_handler_class, view.graphql_ws_handler_class = guarded_handlers(
         # Callers who cannot introspect learn no type names from refusals on a socket either.
@@ -331,6 +469,22 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         upstream_transport = transport
         base_url = settings.upstream_url or EMBEDDED_BASE_URL
+        observed = runtime.metrics.durable
+        try:
+            # First: a gateway whose database cannot be reached or migrated, or whose secrets
+            # at rest have no key, does not start.
+            durable = await Durable.open(
+                database_url(settings),
+                secrets=secrets_at_rest(settings),
+                audit_retention_seconds=settings.audit_retention_days * 86_400,
+                idempotency_ttl=settings.idempotency_ttl,
+                on_audit_failure=observed.audit_failed,
+                on_idempotency=observed.idempotency_outcome,
+                on_purged=observed.rows_purged,
+            )
+        except StoreError as exc:
+            raise ConfigError(str(exc)) from None
+        runtime.durable = durable
         runtime.service_credentials = service_credentials(settings)
         if settings.embedded and upstream_transport is None:
             from syncgql.emulator import Emulator, EmulatorConfig
@@ -339,6 +493,7 @@ def create_app(
                 EmulatorConfig(
                     data_dir=settings.data_dir / "emulator",
                     service_root=f"http://{settings.host}:{settings.port}/api.rsc/",
+                    variants=settings.emulator_variants,  # issue 12
                 )
             )
             await emulator.start()
@@ -353,30 +508,52 @@ def create_app(
             base_url,
             credentials=runtime.service_credentials,
             transport=upstream_transport,
-            options=_client_options(settings, observers),
+            options=client_options(settings, on_call, runtime.metrics),
             workspace=settings.workspace,
         )
         rate = settings.rate_limit_per_caller
         if rate is not None:
             runtime.limiter = RateLimiter(RateLimit(*rate), settings.redis_url)
+        # issue 15: say plainly at start whether Sync is there and takes the credentials;
+        # then (only while it does not) re-check in the background: Sync may come up later.
+        check = StartupCheck(runtime.client, base_url)
+        await check.first(within=STARTUP_CHECK_SECONDS)
+        startup = asyncio.create_task(check.run(), name="syncgql-startup-check")
         await runtime.live.start(
             runtime.client,
             upstream_id=settings.upstream_url or f"embedded:{settings.data_dir.resolve()}",
             redis_url=settings.redis_url,
             fast_interval=settings.poll_interval,
             slow_interval=settings.idle_poll_interval,
+            running_interval=settings.running_poll_interval,
+            running_max_jobs=settings.running_poll_max_jobs,
+            progress_event_interval=settings.progress_event_interval,
         )
+        assert runtime.live.broadcaster is not None
+        # issue 14: after the broadcaster (its events feed the outbox), before requests.
+        runtime.webhooks = WebhookService.from_settings(
+            settings, durable, runtime.live.broadcaster, on_attempt=observed.webhook_attempt
+        )
+        await runtime.webhooks.start()
         try:
             yield
         finally:
             # GracefulServer drained already; under other servers this is the first chance.
+            await cancel_and_wait([startup])
             await runtime.drain.close_websockets()
+            # Keyed mutations whose callers left (closed sockets) finish while the client is
+            # still open; their answers are stored for the retries.
+            await durable.keys.drain(settings.shutdown_timeout)
+            await runtime.webhooks.stop()
             await runtime.live.stop()
             if runtime.limiter is not None:
                 await runtime.limiter.aclose()
             await runtime.client.aclose()
+            if persisted is not None:
+                await close_persisted(persisted)
             if runtime.emulator is not None:
                 await runtime.emulator.stop()
+            await durable.close()
 
     async def healthz(_request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -388,18 +565,28 @@ def create_app(
             getattr(broadcaster, "redis", None) if settings.redis_url else None,
             draining=runtime.drain.draining,
             events=_events_report(runtime),
+            base_url=settings.upstream_url or EMBEDDED_BASE_URL,
+            callers_bring_credentials=settings.auth is AuthMode.FORWARD,
         )
         if runtime.limiter is not None and runtime.limiter.degraded:
             report.setdefault("degraded", []).append("rate limit: local buckets, redis failed")
         return JSONResponse(report, status_code=200 if ready else 503)
 
     async def metrics(_request: Request) -> Response:
+        webhooks = runtime.webhooks
+        # issue 14: the outbox's queue is read per scrape (bounded), not kept up to date.
+        await runtime.metrics.durable.refresh_queue(
+            None if webhooks is None else webhooks.queue_stats
+        )
         return Response(runtime.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     async def emulator_api(scope: Scope, receive: Receive, send: Send) -> None:
         if runtime.emulator is None:
-            await PlainTextResponse(
-                "No embedded emulator: this gateway talks to an external CData Sync.",
+            await JSONResponse(
+                error_body(
+                    "No embedded emulator: this gateway talks to an external CData Sync.",
+                    ErrorCode.NOT_FOUND,
+                ),
                 status_code=404,
             )(scope, receive, send)
             return
@@ -411,6 +598,8 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *graphiql_routes(settings.graphiql_enabled),
+        # The console is on in every profile: it holds no secret and signs in as its user.
+        *console_routes(True),
     ]
     if settings.metrics:
         routes.append(Route("/metrics", metrics))
@@ -442,13 +631,31 @@ def create_app(
             Middleware(
                 RateLimitMiddleware,
                 limiter=lambda: runtime.limiter,
-                on_reject=lambda: runtime.metrics.reject("RATE_LIMITED"),
+                on_reject=lambda: runtime.metrics.reject(ErrorCode.RATE_LIMITED),
             )
         )
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_refusal, 500: _internal_error},
+    )
     app.state.runtime = runtime
-    # Variables travel beside the document: allow them some room over the document limit.
-    return _Gateway(app, runtime, max_bytes=limits.max_document_bytes + 64 * 1024)
+    return _Gateway(app, runtime, max_bytes=request_body_limit(settings, limits))
+
+
+async def _http_refusal(_request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (unknown path 404, wrong method 405) as GraphQL error bodies."""
+    assert isinstance(exc, HTTPException)
+    body = error_body(exc.detail, status_error_code(exc.status_code))
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _internal_error(_request: Request, _exc: Exception) -> Response:
+    """A bug outside GraphQL execution: a fixed message and the request id (the log has more)."""
+    request_id = REQUEST_ID.get()
+    extra = {"requestId": request_id} if request_id else {}
+    return JSONResponse(error_body("Internal error.", ErrorCode.INTERNAL, **extra), status_code=500)
 
 
 class _Gateway(BodySizeLimitMiddleware):
@@ -470,7 +677,7 @@ class _Gateway(BodySizeLimitMiddleware):
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] in {413, 414}:
-                self._runtime.metrics.reject("DOCUMENT_TOO_LARGE")
+                self._runtime.metrics.reject(ErrorCode.DOCUMENT_TOO_LARGE)
             await send(message)
 
         await BodySizeLimitMiddleware.__call__(self, scope, receive, counting_send)
@@ -493,6 +700,9 @@ def _wire_gauges(runtime: Runtime) -> None:
     gauges.websockets = lambda: float(runtime.drain.websockets)
     gauges.in_flight = lambda: float(runtime.drain.in_flight)
     gauges.draining = lambda: 1.0 if runtime.drain.draining else 0.0
+    gauges.upstream_waiting = lambda: (  # issue 12
+        None if runtime.client is None else float(runtime.client.waiting_calls)
+    )
     _wire_degraded_gauges(runtime)
 
 

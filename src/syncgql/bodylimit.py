@@ -21,6 +21,8 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from syncgql.errorcodes import ErrorCode, error_body
+
 __all__ = ["BodySizeLimitMiddleware"]
 
 Scope = MutableMapping[str, Any]
@@ -64,7 +66,9 @@ class BodySizeLimitMiddleware:
         if lengths:
             declared = _parse_length(lengths)
             if declared is None:
-                await _send_json(send, 400, "Invalid Content-Length header.", "BAD_REQUEST", None)
+                await _send_json(
+                    send, 400, "Invalid Content-Length header.", ErrorCode.BAD_USER_INPUT, None
+                )
                 return
             if declared > self.max_bytes:
                 await _reject(send, 413, "request body", self.max_bytes)
@@ -122,16 +126,16 @@ async def _reject(send: Send, status: int, what: str, limit: int) -> None:
         send,
         status,
         f"The {what} exceeds the limit of {limit} bytes.",
-        "DOCUMENT_TOO_LARGE",
+        ErrorCode.DOCUMENT_TOO_LARGE,
         limit,
     )
 
 
-async def _send_json(send: Send, status: int, message: str, code: str, limit: int | None) -> None:
-    extensions: dict[str, Any] = {"code": code}
-    if limit is not None:
-        extensions["limit"] = limit
-    body = json.dumps({"errors": [{"message": message, "extensions": extensions}]}).encode()
+async def _send_json(
+    send: Send, status: int, message: str, code: ErrorCode, limit: int | None
+) -> None:
+    extra = {} if limit is None else {"limit": limit}
+    body = json.dumps(error_body(message, code, **extra)).encode()
     await send(
         {
             "type": "http.response.start",

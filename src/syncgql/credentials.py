@@ -12,16 +12,19 @@ import re
 from collections.abc import Mapping
 
 from syncgql.config import AuthMode
+
+# The exceptions live in the documented tree of syncgql.errors; re-exported for callers here.
+from syncgql.errors import MalformedCredentialsError, MissingCredentialsError
 from syncgql.upstream.auth import Credentials
 
-
-class MissingCredentialsError(Exception):
-    """The auth mode needs caller credentials and the caller sent none (or unreadable ones)."""
-
-
-class MalformedCredentialsError(MissingCredentialsError):
-    """A credential holds characters no HTTP header can carry (CR, LF, NUL, non-ASCII …)."""
-
+__all__ = [
+    "CREDENTIAL_FIELDS",
+    "MalformedCredentialsError",
+    "MissingCredentialsError",
+    "caller_credentials",
+    "check_header_safe",
+    "resolve_credentials",
+]
 
 #: The request headers that carry a caller's credential.
 CREDENTIAL_FIELDS = ("x-cdata-authtoken", "authorization")

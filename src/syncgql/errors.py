@@ -5,9 +5,12 @@ masked as ``INTERNAL`` at the GraphQL boundary.
 
 ::
 
-    SyncgqlError
+    SyncgqlError                         (code: a member of syncgql.errorcodes.ErrorCode)
     ├── ConfigError                      bad settings, found at start (says how to fix)
     ├── InputTooLongError                a key too long for any upstream URL  BAD_USER_INPUT
+    ├── CredentialsError                 the caller's credentials cannot be used  UNAUTHENTICATED
+    │   └── MissingCredentialsError      none sent, or not readable        UNAUTHENTICATED
+    │       └── MalformedCredentialsError  no header could carry them      BAD_USER_INPUT
     └── UpstreamError                    talking to CData Sync failed      UPSTREAM_ERROR
         ├── UpstreamConnectionError      refused, reset, DNS (transient)   UPSTREAM_UNAVAILABLE
         │   ├── UpstreamTimeoutError     no answer in time (transient)     UPSTREAM_TIMEOUT
@@ -31,18 +34,20 @@ repeats a call that is not idempotent (``executeJob``, writes).
 
 from __future__ import annotations
 
+from syncgql.errorcodes import ErrorCode
+
 
 class SyncgqlError(Exception):
     """Base of every error syncgql raises on purpose."""
 
-    code: str = "INTERNAL"
+    code: ErrorCode = ErrorCode.INTERNAL
     is_transient: bool = False
 
 
 class ConfigError(SyncgqlError):
     """The configuration cannot work; raised at start, never per request."""
 
-    code = "CONFIG_ERROR"
+    code = ErrorCode.CONFIG_ERROR
 
 
 class InputTooLongError(SyncgqlError):
@@ -51,26 +56,47 @@ class InputTooLongError(SyncgqlError):
     The message says which value and the limit; it holds no part of the value.
     """
 
-    code = "BAD_USER_INPUT"
+    code = ErrorCode.BAD_USER_INPUT
+
+
+class CredentialsError(SyncgqlError):
+    """The credentials a caller sent (or did not send) cannot be used; never retried.
+
+    Raised before any upstream call (:mod:`syncgql.credentials`); messages never repeat a value.
+    """
+
+    code = ErrorCode.UNAUTHENTICATED
+    # Sending the same credentials again cannot help; the caller must change them.
+    is_transient = False
+
+
+class MissingCredentialsError(CredentialsError):
+    """The auth mode needs caller credentials and the caller sent none (or unreadable ones)."""
+
+
+class MalformedCredentialsError(MissingCredentialsError):
+    """A credential holds characters no HTTP header can carry (CR, LF, NUL, non-ASCII …)."""
+
+    code = ErrorCode.BAD_USER_INPUT
 
 
 class UpstreamError(SyncgqlError):
     """Talking to the CData Sync API failed."""
 
-    code = "UPSTREAM_ERROR"
+    code = ErrorCode.UPSTREAM_ERROR
 
 
 class UpstreamConnectionError(UpstreamError):
     """The upstream could not be reached or dropped the connection."""
 
-    code = "UPSTREAM_UNAVAILABLE"
+    code = ErrorCode.UPSTREAM_UNAVAILABLE
     is_transient = True
 
 
 class UpstreamTimeoutError(UpstreamConnectionError):
     """The upstream did not answer within the configured timeout."""
 
-    code = "UPSTREAM_TIMEOUT"
+    code = ErrorCode.UPSTREAM_TIMEOUT
 
 
 class UpstreamCircuitOpenError(UpstreamConnectionError):
@@ -85,7 +111,7 @@ class UpstreamBudgetExceededError(UpstreamError):
     The caller's mistake (too many items or per-row fields), never a sign of upstream health.
     """
 
-    code = "UPSTREAM_BUDGET_EXCEEDED"
+    code = ErrorCode.UPSTREAM_BUDGET_EXCEEDED
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"operation exceeded its budget of {limit} upstream calls")
@@ -99,7 +125,7 @@ class UpstreamBusyError(UpstreamError):
     feeds the circuit breaker.
     """
 
-    code = "UPSTREAM_BUSY"
+    code = ErrorCode.UPSTREAM_BUSY
     is_transient = True
 
 
@@ -109,7 +135,7 @@ class UpstreamBadResponseError(UpstreamError):
     The message never contains the body; only its size and content type.
     """
 
-    code = "UPSTREAM_BAD_RESPONSE"
+    code = ErrorCode.UPSTREAM_BAD_RESPONSE
 
 
 class UpstreamStatusError(UpstreamError):
@@ -144,37 +170,37 @@ class UpstreamStatusError(UpstreamError):
 class UpstreamBadRequestError(UpstreamStatusError):
     """400: the upstream rejected the request as malformed or invalid."""
 
-    code = "BAD_USER_INPUT"
+    code = ErrorCode.BAD_USER_INPUT
 
 
 class UpstreamConflictError(UpstreamBadRequestError):
     """The request conflicts with the upstream's state (already running, name taken, …)."""
 
-    code = "CONFLICT"
+    code = ErrorCode.CONFLICT
 
 
 class UpstreamAuthError(UpstreamStatusError):
     """401: no or wrong credentials."""
 
-    code = "UNAUTHENTICATED"
+    code = ErrorCode.UNAUTHENTICATED
 
 
 class UpstreamForbiddenError(UpstreamStatusError):
     """403: the credentials are valid but the user's role forbids the call."""
 
-    code = "FORBIDDEN"
+    code = ErrorCode.FORBIDDEN
 
 
 class UpstreamNotFoundError(UpstreamStatusError):
     """404: the addressed entity, set or action does not exist."""
 
-    code = "NOT_FOUND"
+    code = ErrorCode.NOT_FOUND
 
 
 class UpstreamRateLimitError(UpstreamStatusError):
     """429: too many requests; ``retry_after`` is in seconds when the upstream said."""
 
-    code = "RATE_LIMITED"
+    code = ErrorCode.RATE_LIMITED
     is_transient = True
 
     def __init__(
@@ -194,5 +220,5 @@ class UpstreamRateLimitError(UpstreamStatusError):
 class UpstreamServerError(UpstreamStatusError):
     """5xx: the upstream failed; its message is never shown to callers."""
 
-    code = "UPSTREAM_ERROR"
+    code = ErrorCode.UPSTREAM_ERROR
     is_transient = True

@@ -8,24 +8,36 @@ naming the entry script and stylesheet. This module serves:
   inert JSON block (no inline script, so a strict Content-Security-Policy applies);
 * ``/graphiql/assets/...`` — the files, cached for a year (their names change when they do).
 
-When the assets were never built the page answers 503 with the command that builds them.
+When the assets were never built the page answers 503 in a GraphQL-shaped error body
+(``GRAPHIQL_NOT_BUILT``) that says what to do: in a source checkout the command that builds them,
+in an installed package without them (no build script there) which package to install instead.
 """
 
 from __future__ import annotations
 
 import html
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-__all__ = ["DEFAULT_ASSETS_DIR", "DEFAULT_QUERY", "graphiql_routes"]
+from syncgql.errorcodes import ErrorCode, error_body
+
+__all__ = [
+    "DEFAULT_ASSETS_DIR",
+    "DEFAULT_QUERY",
+    "HashedAssets",
+    "graphiql_routes",
+    "missing_assets_hint",
+    "read_manifest",
+]
 
 DEFAULT_ASSETS_DIR: Final = Path(__file__).parent / "static" / "graphiql" / "assets"
 
@@ -46,12 +58,38 @@ query Jobs {
 }
 """
 
-BUILD_HINT: Final = (
+# A source checkout (an editable install) has the build script beside the package; a wheel or
+# an image does not, and its users need to hear what they can do instead.
+_CHECKOUT_SCRIPT: Final = Path(__file__).resolve().parents[2] / "scripts" / "build-graphiql.sh"
+
+_CHECKOUT_HINT: Final = (
     "GraphiQL is not built yet: its assets are missing from {path}.\n"
     "Build them once with:\n\n"
     "    scripts/build-graphiql.sh\n\n"
     "(it needs node and npm; it runs `npm ci` in frontend/graphiql and writes the bundle).\n"
 )
+_PACKAGE_HINT: Final = (
+    "GraphiQL is not available: this syncgql package was built without its GraphiQL assets.\n"
+    "The GraphQL endpoint works; use any GraphQL client with it meanwhile.\n"
+    "To get GraphiQL, install a syncgql wheel or image of a release (they include the assets),\n"
+    "e.g. `pip install --force-reinstall syncgql-<version>-py3-none-any.whl`.\n"
+)
+
+
+def missing_assets_hint(assets_dir: Path, *, build_script: Path | None = None) -> str:
+    """The 503 text when GraphiQL's assets are missing: what the reader can do about it.
+
+    Args:
+        assets_dir: where the assets were looked for.
+        build_script: the repository's build script; by default the one beside this package,
+            which only a source checkout has. Without it the text speaks to a package user
+            and names no path of the installation.
+    """
+    script = _CHECKOUT_SCRIPT if build_script is None else build_script
+    if script.is_file():
+        return _CHECKOUT_HINT.format(path=assets_dir)
+    return _PACKAGE_HINT
+
 
 # The IDE only ever talks to this origin: scripts, styles and workers from /graphiql/assets,
 # requests and the subscription WebSocket to the GraphQL endpoint. Monaco injects inline styles
@@ -101,10 +139,10 @@ def graphiql_routes(
         return []
 
     async def page(request: Request) -> Response:
-        manifest = _read_manifest(assets_dir)
+        manifest = read_manifest(assets_dir)
         if manifest is None:
-            return PlainTextResponse(
-                BUILD_HINT.format(path=assets_dir),
+            return JSONResponse(
+                error_body(missing_assets_hint(assets_dir), ErrorCode.GRAPHIQL_NOT_BUILT),
                 status_code=503,
                 headers={"cache-control": "no-store", "retry-after": "60"},
             )
@@ -132,11 +170,11 @@ def graphiql_routes(
 
     return [
         Route(path, page, methods=["GET", "HEAD"], name="graphiql"),
-        Mount(f"{path}/assets", app=_Assets(assets_dir), name="graphiql-assets"),
+        Mount(f"{path}/assets", app=HashedAssets(assets_dir), name="graphiql-assets"),
     ]
 
 
-def _read_manifest(assets_dir: Path) -> tuple[str, str | None] | None:
+def read_manifest(assets_dir: Path) -> tuple[str, str | None] | None:
     """Return the (script, stylesheet) file names of the bundle, or None when it is not built."""
     try:
         manifest = orjson.loads((assets_dir / "manifest.json").read_bytes())
@@ -149,18 +187,27 @@ def _read_manifest(assets_dir: Path) -> tuple[str, str | None] | None:
     return js, css if isinstance(css, str) else None
 
 
-class _Assets(StaticFiles):
-    """Static files with explicit content types and year-long caching of hashed names."""
+class HashedAssets(StaticFiles):
+    """Static files with explicit content types and year-long caching of hashed names.
 
-    def __init__(self, directory: Path) -> None:
+    Shared by GraphiQL and the console (``syncgql.console``), whose bundles are built alike;
+    ``missing`` is the 503 answer when the bundle directory does not exist at all.
+    """
+
+    def __init__(self, directory: Path, missing: Callable[[], Response] | None = None) -> None:
         super().__init__(directory=directory, check_dir=False)
         self._directory = directory
+        self._missing = missing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a file, or say how to build the bundle when it is missing entirely."""
+        if not self._directory.is_dir() and self._missing is not None:
+            await self._missing()(scope, receive, send)
+            return
         if not self._directory.is_dir():
-            response: Response = PlainTextResponse(
-                BUILD_HINT.format(path=self._directory), status_code=503
+            response: Response = JSONResponse(
+                error_body(missing_assets_hint(self._directory), ErrorCode.GRAPHIQL_NOT_BUILT),
+                status_code=503,
             )
             await response(scope, receive, send)
             return

@@ -1,27 +1,41 @@
 """Request-scoped DataLoaders: each collects the keys of one query level and fetches them at once.
 
-One ``Loaders`` is built per GraphQL request from that request's ``SyncClient`` (which carries
-the caller's credentials), so nothing loaded for one caller is ever served to another.
+One ``Loaders`` is built per GraphQL request (per operation on a WebSocket) from that request's
+``SyncClient`` (which carries the caller's credentials), so nothing loaded for one caller is
+ever served to another. Building it costs nothing: each loader is created on first use.
 
 How the documented dashboard query stays at a constant number of upstream calls::
 
     jobs(first: 100)          -> 1  GET jobs?$top=101&$select=…
       status                  -> 1  POST getJobStatus {}         (all jobs in one answer)
-      tasks                   -> 1  GET tasks?$filter=JobName eq … or …
+      tasks                   -> 1  GET tasks?$filter=JobName eq … or …  (or all tasks, once)
       source, destination     -> 1  GET connections?$filter=Name eq … or …  (one batch)
-      lastRun                 -> 1  GET history?$filter=Id eq … or …   (ids from getJobStatus)
+      lastRun                 -> 0  from the getJobStatus rows when they hold every selected
+                                    field, else 1  GET history?$filter=Id eq … or …
 
-Keys are deduplicated by aiodataloader and chunked by the client to keep URLs short.
+Keys are deduplicated by aiodataloader; the upstream resources chunk them to keep URLs short
+(``EntitySet.key_groups``, the one chunker). This module also owns "the last run of a job"
+(:meth:`Loaders.last_run_of`): it is a data question, answered from the request's shared
+``getJobStatus`` and history loaders.
+
+Job health (issue 13) adds three: ``history_window`` (a page's runs since a moment, one read per
+window), ``job_graph`` (every job, transformation and task: three reads, once per request) and
+``certificates`` (the server's certificates: one read, once per request).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+import inspect
+from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
 
+from syncgql.errors import UpstreamForbiddenError, UpstreamNotFoundError
+from syncgql.insight.graph import JobGraph, build_graph
 from syncgql.upstream.client import SyncClient
 from syncgql.upstream.models import (
     ApiRequest,
@@ -35,7 +49,8 @@ from syncgql.upstream.models import (
     User,
     Workspace,
 )
-from syncgql.upstream.odata import And, Eq, In, ODataQuery, Or, chunk_or_filters
+from syncgql.upstream.odata import And, Eq, FilterNode, Ge, ODataQuery, Or, any_equals, chunk_keys
+from syncgql.upstream.resources.certificates import Certificate
 
 KeyT = TypeVar("KeyT", bound=Hashable)
 ValueT = TypeVar("ValueT")
@@ -86,29 +101,235 @@ def _group(rows: Iterable[Any], attribute: str) -> dict[str, list[Any]]:
     return grouped
 
 
+#: History properties a job's ``getJobStatus`` row also carries for its latest run (same run),
+#: with the status row attribute holding each.
+STATUS_RUN_FIELDS: dict[str, str] = {
+    "Id": "run_id",
+    "JobId": "job_id",
+    "JobName": "job_name",
+    "Status": "status_text",  # None when Sync sent no status (`status` is then UNKNOWN)
+    "RecordsAffected": "records_affected",
+    "RunStartDate": "run_start_date",
+}
+
+_NEWEST_FIRST = (("RunStartDate", True),)
+
+
+def run_from_status(status: JobStatusRow | None, needs: Iterable[str]) -> HistoryRow | None:
+    """The latest run as the status row describes it, when it holds every needed property.
+
+    ``needs`` are history wire properties (all of them in :data:`STATUS_RUN_FIELDS`). Any
+    the row lacks (an older server without ``RunId``) or a never-run job gives ``None``, so
+    the caller reads the history instead and the answer is never a guess.
+    """
+    if status is None or status.status is RunStatus.NEVER_RUN:
+        return None
+    if any(getattr(status, STATUS_RUN_FIELDS[prop]) is None for prop in needs):
+        return None
+    return HistoryRow(
+        id=status.run_id,
+        job_id=status.job_id,
+        job_name=status.job_name,
+        run_start_date=status.run_start_date,
+        status=status.status,
+        status_text=status.status_text,
+        records_affected=status.records_affected,
+    )
+
+
+_T = TypeVar("_T")
+
+
+class _loader(cached_property[_T]):  # noqa: N801 - used as a decorator, like cached_property
+    """A :class:`Loaders` property: built on first use, then shown to ``Loaders.on_loader``."""
+
+    def __init__(self, build: Callable[[Loaders], _T]) -> None:
+        def build_and_tell(loaders: Loaders) -> _T:
+            made = build(loaders)
+            if loaders.on_loader is not None:
+                loaders.on_loader(self.attrname or build.__name__, made)
+            return made
+
+        super().__init__(build_and_tell)
+
+
 class Loaders:
-    """All loaders of one request, created lazily on first use."""
+    """All loaders of one request, each created on first use (most requests need two or three).
+
+    ``on_loader(name, loader)``, when set, is called as each loader is created (the metrics
+    extension wraps its batch function there; ``vars()`` holds only the loaders made so far).
+    """
 
     def __init__(self, client: SyncClient) -> None:
         self.client = client
-        self.job = MappedLoader[str, Job](client.jobs.get_many)
-        self.connection = MappedLoader[str, Connection](client.connections.get_many)
-        self.transformation = MappedLoader[str, Transformation](client.transformations.get_many)
-        self.user = MappedLoader[str, User](client.users.get_many)
-        self.run = MappedLoader[str, HistoryRow](self._runs_by_id)
-        self.tasks_of = MappedLoader[str, list[Task]](self._tasks_of, default=list)
-        self.status = MappedLoader[str, JobStatusRow](self._all_statuses)
-        self.task_statuses = MappedLoader[str, list[JobStatusRow]](
-            self._task_statuses, default=list
+        self.on_loader: Callable[[str, object], None] | None = None
+        # Issue 13 (insight): one clock per request, so every job's health is judged at the
+        # same moment, and one history loader per window asked for (``history_window``).
+        self.now = datetime.now(UTC)
+        self._history_windows: dict[tuple[datetime, int], MappedLoader[str, list[HistoryRow]]] = {}
+
+    @_loader
+    def job(self) -> MappedLoader[str, Job]:
+        """Jobs by name."""
+        return MappedLoader(self.client.jobs.get_many)
+
+    @_loader
+    def connection(self) -> MappedLoader[str, Connection]:
+        """Connections by name."""
+        return MappedLoader(self.client.connections.get_many)
+
+    @_loader
+    def transformation(self) -> MappedLoader[str, Transformation]:
+        """Transformations by name."""
+        return MappedLoader(self.client.transformations.get_many)
+
+    @_loader
+    def user(self) -> MappedLoader[str, User]:
+        """Users by login."""
+        return MappedLoader(self.client.users.get_many)
+
+    @_loader
+    def run(self) -> MappedLoader[str, HistoryRow]:
+        """History rows by id."""
+        return MappedLoader(self._runs_by_id)
+
+    @_loader
+    def tasks_of(self) -> MappedLoader[str, list[Task]]:
+        """A job's tasks, in run order."""
+        return MappedLoader(self.client.tasks.for_jobs, default=list)
+
+    @_loader
+    def status(self) -> MappedLoader[str, JobStatusRow]:
+        """A job's ``getJobStatus`` row (one call answers every job)."""
+        return MappedLoader(self._all_statuses)
+
+    @_loader
+    def task_statuses(self) -> MappedLoader[str, list[JobStatusRow]]:
+        """A job's per-query status rows."""
+        return MappedLoader(self._task_statuses, default=list)
+
+    @_loader
+    def transformations_after(self) -> MappedLoader[str, list[Transformation]]:
+        """Transformations triggered after a job."""
+        return MappedLoader(self._transformations_after, default=list)
+
+    @_loader
+    def jobs_using(self) -> MappedLoader[str, list[Job]]:
+        """Jobs whose source or destination is a connection."""
+        return MappedLoader(self._jobs_using, default=list)
+
+    @_loader
+    def last_run(self) -> MappedLoader[str, HistoryRow]:
+        """A job's latest run, from the history (see :meth:`last_run_of` for the cheap way)."""
+        return MappedLoader(self._last_runs)
+
+    @_loader
+    def api_request(self) -> MappedLoader[str, ApiRequest]:
+        """API log entries by id (for ``node``/``nodes``: one call, not one per id)."""
+        return MappedLoader(self.client.requests.get_many)
+
+    @_loader
+    def workspace(self) -> MappedLoader[str, Workspace]:
+        """Workspaces by id."""
+        return MappedLoader(self._workspaces)
+
+    @_loader
+    def job_graph(self) -> MappedLoader[str, JobGraph]:
+        """The request's job dependency graph (any key; three calls, once per request)."""
+        return MappedLoader(self._job_graph)
+
+    @_loader
+    def certificates(self) -> MappedLoader[str, list[Certificate]]:
+        """The server's certificates (any key; one call, once per request).
+
+        Loads as ``None`` when the caller may not read them (Sync lets admins only) or the
+        server has no ``certificates`` set: health then skips certificate findings rather
+        than failing for a read-only caller.
+        """
+        return MappedLoader(self._certificates)
+
+    def history_window(self, since: datetime, max_rows: int) -> MappedLoader[str, list[HistoryRow]]:
+        """Runs started at or after ``since``, by job: one loader (one batch) per window.
+
+        Built on first use like the other loaders, and shown to ``on_loader`` as
+        ``history_window``.
+        """
+        key = (since, max_rows)
+        loader = self._history_windows.get(key)
+        if loader is None:
+
+            async def fetch(names: list[str]) -> dict[str, list[HistoryRow]]:
+                return await self._history_since(names, since, max_rows)
+
+            loader = MappedLoader[str, list[HistoryRow]](fetch, default=list)
+            self._history_windows[key] = loader
+            if self.on_loader is not None:
+                self.on_loader("history_window", loader)
+        return loader
+
+    def last_run_of(self, job_name: str, needs: Collection[str] | None) -> object:
+        """A job's latest run (``HistoryRow`` or ``None``), or an awaitable of it.
+
+        ``needs`` are the history properties the caller reads (``None``: all of them). When
+        the job's ``getJobStatus`` row carries each, the run is built from it and costs no
+        history call (the dashboard's ``lastRun { status recordsAffected }``); otherwise it
+        comes from the history. A value already loaded is returned as is, sparing
+        graphql-core an awaitable per row.
+        """
+        if needs is None or not STATUS_RUN_FIELDS.keys() >= set(needs):
+            return self.last_run.value_or_future(job_name)
+        status = self.status.value_or_future(job_name)
+        if inspect.isawaitable(status):
+            return self._last_run_later(job_name, status, needs)
+        run = run_from_status(status, needs)
+        return run if run is not None else self.last_run.value_or_future(job_name)
+
+    async def _last_run_later(
+        self, job_name: str, status: Awaitable[JobStatusRow | None], needs: Collection[str]
+    ) -> HistoryRow | None:
+        run = run_from_status(await status, needs)
+        return run if run is not None else await self.last_run.get(job_name)
+
+    async def _history_since(
+        self, job_names: Sequence[str], since: datetime, max_rows: int
+    ) -> dict[str, list[HistoryRow]]:
+        # One call for the whole page: names that fit one filter (half the budget, the window
+        # term goes with them) go in it; more (a page of a hundred jobs) read the window for
+        # every job instead, newest first, at most ``max_rows`` rows; the oldest fall off first.
+        names = list(job_names)
+        window = Ge("RunStartDate", since)
+        budget = max(1, self.client.options.max_filter_chars // 2)
+        groups = chunk_keys("JobName", names, budget)
+        where = And(any_equals("JobName", groups[0]), window) if len(groups) == 1 else window
+        page = await self.client.history.list(
+            ODataQuery(filter=where, orderby=_NEWEST_FIRST, top=max_rows)
         )
-        self.transformations_after = MappedLoader[str, list[Transformation]](
-            self._transformations_after, default=list
+        grouped: dict[str, list[HistoryRow]] = {name: [] for name in names}
+        for row in page.items:
+            runs = grouped.get(row.job_name or "")
+            if runs is not None:
+                runs.append(row)
+        return grouped
+
+    async def _job_graph(self, keys: Sequence[str]) -> dict[str, JobGraph]:
+        # The graph needs every job, transformation and task: three calls, whatever the page.
+        # Only what the graph reads: a page of jobs parsed about a third less this way.
+        jobs, transformations, tasks = await asyncio.gather(
+            self.client.jobs.list(
+                ODataQuery(select=("JobName", "Destination", "TableNamePrefix", "PostJob"))
+            ),
+            self.client.transformations.list(),
+            self.client.tasks.list(ODataQuery(select=("TaskId", "JobName", "Table"))),
         )
-        self.jobs_using = MappedLoader[str, list[Job]](self._jobs_using, default=list)
-        self.last_run = MappedLoader[str, HistoryRow](self._last_runs)
-        # For ``node``/``nodes``: a keyed read per id made 300 ids cost 300 upstream calls.
-        self.api_request = MappedLoader[str, ApiRequest](client.requests.get_many)
-        self.workspace = MappedLoader[str, Workspace](self._workspaces)
+        graph = build_graph(jobs.items, transformations.items, tasks.items)
+        return dict.fromkeys(keys, graph)
+
+    async def _certificates(self, keys: Sequence[str]) -> dict[str, list[Certificate]]:
+        try:
+            page = await self.client.certificates.list()
+        except (UpstreamForbiddenError, UpstreamNotFoundError):
+            return {}
+        return dict.fromkeys(keys, page.items)
 
     async def _workspaces(self, ids: Sequence[str]) -> dict[str, Workspace]:
         # A server has a handful of workspaces: one read of all of them answers any number of ids.
@@ -123,31 +344,17 @@ class Loaders:
         # process: one bad id would turn every later history read into a 1000-row scan.
         return await self.client.history.get_many(k for k in run_ids if k.isdigit())
 
-    async def _tasks_of(self, job_names: Sequence[str]) -> dict[str, list[Task]]:
-        # Keys that fit one filtered call go in one; more (a page of hundreds of jobs) would take
-        # a call per chunk, so read the whole task set once instead: calls stay constant in N.
-        names = list(job_names)
-        if len(self._name_chunks("JobName", names)) <= 1:
-            grouped = await self.client.tasks.for_jobs(names)
-        else:
-            page = await self.client.tasks.list()
-            grouped = {name: [] for name in names}
-            for task in page.items:
-                if task.job_name in grouped:
-                    grouped[task.job_name].append(task)
-        for tasks in grouped.values():
-            tasks.sort(key=lambda t: (t.index is None, t.index or 0))  # run order
-        return grouped
-
     async def _all_statuses(self, names: Sequence[str]) -> dict[str, JobStatusRow]:
-        # One getJobStatus {} answers for every job, whatever the number of keys.
-        rows = await self.client.get_job_status()
-        wanted = set(names)
-        return {
-            row.job_name: row
-            for row in rows
-            if row.query is None and row.job_name is not None and row.job_name in wanted
-        }
+        # One getJobStatus {} answers for every job, whatever the number of keys. Sync names
+        # compare case-insensitively: a key matches the row of any spelling.
+        rows = await self.client.get_job_status(only_jobs=names)
+        folded = {name.lower(): name for name in names}
+        found: dict[str, JobStatusRow] = {}
+        for row in rows:
+            name = folded.get(row.job_name.lower()) if row.job_name is not None else None
+            if row.query is None and name is not None:
+                found[name] = row
+        return found
 
     async def _task_statuses(self, names: Sequence[str]) -> dict[str, list[JobStatusRow]]:
         # Per-query progress exists only per job in the Sync API: one call per distinct job.
@@ -159,98 +366,91 @@ class Loaders:
             for name, rows in zip(names, answers, strict=True)
         }
 
-    def _name_chunks(self, field: str, names: Sequence[str], parts: int = 1) -> list[list[str]]:
-        """Group ``names`` so that ``field eq n or …`` of a group fits the client's filter budget.
-
-        ``parts`` divides the budget when one filter repeats the group on several fields.
-        Unchunked, a page of parents made one URL of several KB, which servers refuse (414).
-        """
-        budget = max(1, self.client.options.max_filter_chars // parts)
-        groups: list[list[str]] = []
-        for chunk in chunk_or_filters(field, names, budget):
-            terms = chunk.operands if isinstance(chunk, Or) else (chunk,)
-            groups.append([str(term.value) for term in terms if isinstance(term, Eq)])
-        return groups
-
     async def _transformations_after(
         self, job_names: Sequence[str]
     ) -> dict[str, list[Transformation]]:
-        pages = await asyncio.gather(
-            *(
-                self.client.transformations.list(ODataQuery(filter=In("TriggerAfterJob", group)))
-                for group in self._name_chunks("TriggerAfterJob", job_names)
-            )
-        )
-        return _group((row for page in pages for row in page.items), "trigger_after_job")
+        rows = await self.client.transformations.list_in("TriggerAfterJob", job_names)
+        return _group(rows, "trigger_after_job")
 
     async def _jobs_using(self, connection_names: Sequence[str]) -> dict[str, list[Job]]:
-        # Each group appears twice (Source and Destination): half the budget per field, measured
-        # on the longer field name.
-        pages = await asyncio.gather(
-            *(
-                self.client.jobs.list(
-                    ODataQuery(filter=Or(In("Source", group), In("Destination", group)))
-                )
-                for group in self._name_chunks("Destination", connection_names, parts=2)
-            )
-        )
+        jobs = await self.client.jobs.list_in(("Source", "Destination"), connection_names)
         used: dict[str, list[Job]] = {}
         seen: set[str | None] = set()
-        for page in pages:
-            for job in page.items:
-                # A job whose source and destination fall in different groups comes twice.
-                if job.job_name in seen:
-                    continue
-                seen.add(job.job_name)
-                for name in {job.source, job.destination}:
-                    if name is not None and name in connection_names:
-                        used.setdefault(name, []).append(job)
+        for job in jobs:
+            # A job whose source and destination fall in different chunks comes twice.
+            if job.job_name in seen:
+                continue
+            seen.add(job.job_name)
+            for name in {job.source, job.destination}:
+                if name is not None and name in connection_names:
+                    used.setdefault(name, []).append(job)
         return used
 
     async def _last_runs(self, job_names: Sequence[str]) -> dict[str, HistoryRow]:
+        # The status row names the latest run: by id where it has a RunId (one batched read),
+        # else by job name and start time (one chunked read), else newest by name.
         statuses = await self.status.load_many(list(job_names))
         by_run_id: dict[str, str] = {}
-        by_start: dict[str, JobStatusRow] = {}
-        unknown: list[str] = []
+        by_start: dict[str, datetime] = {}
+        by_name: list[str] = []
         for name, status in zip(job_names, statuses, strict=True):
             if status is not None and status.status is RunStatus.NEVER_RUN:
                 continue
             if status is not None and status.run_id:
                 by_run_id[name] = status.run_id
             elif status is not None and status.run_start_date is not None:
-                by_start[name] = status
+                by_start[name] = status.run_start_date
             else:
-                unknown.append(name)
+                by_name.append(name)
         runs = await self.run.load_many(list(by_run_id.values()))
         found = {name: run for name, run in zip(by_run_id, runs, strict=True) if run is not None}
-        # Servers whose getJobStatus has no RunId: match job name and start time, in one call.
         if by_start:
             found.update(await self._runs_started_at(by_start))
-        if unknown:
-            found.update(await self._newest_runs(unknown))
+        if by_name:
+            found.update(await self._newest_runs(by_name))
         return found
 
-    async def _runs_started_at(self, statuses: Mapping[str, JobStatusRow]) -> dict[str, HistoryRow]:
-        match = Or(
-            *(
-                And(Eq("JobName", name), Eq("RunStartDate", status.run_start_date))
-                for name, status in statuses.items()
-            )
-        )
-        page = await self.client.history.list(ODataQuery(filter=match))
-        return {
-            row.job_name: row
-            for row in page.items
-            if row.job_name is not None and row.job_name in statuses
-        }
+    async def _runs_started_at(self, starts: Mapping[str, datetime]) -> dict[str, HistoryRow]:
+        # Servers whose getJobStatus has no RunId (every real one so far, sync-api.md §11)
+        # still give the run's start: job name and start time name the run exactly.
+        history = self.client.history
+
+        def term(name: str) -> FilterNode:
+            return And(Eq("JobName", name), Eq("RunStartDate", starts[name]))
+
+        groups = history.term_groups(starts, term)
+        pages = await history.pages_where([Or(*map(term, group)) for group in groups])
+        folded = {name.lower(): name for name in starts}
+        found: dict[str, HistoryRow] = {}
+        for page in pages:
+            for run in page.items:
+                name = folded.get((run.job_name or "").lower())
+                if name is not None:
+                    found.setdefault(name, run)
+        return found
 
     async def _newest_runs(self, job_names: Sequence[str]) -> dict[str, HistoryRow]:
-        # Last resort (no status at all for these jobs): one small read per job.
-        async def newest(name: str) -> HistoryRow | None:
-            page = await self.client.history.list(
-                ODataQuery(filter=Eq("JobName", name), orderby=(("RunStartDate", True),), top=1)
-            )
-            return page.items[0] if page.items else None
-
-        rows = await asyncio.gather(*(newest(name) for name in job_names))
-        return {name: row for name, row in zip(job_names, rows, strict=True) if row is not None}
+        # Jobs without a status row (or one with neither RunId nor start): each job's runs newest
+        # first, chunked by name, ``history_fallback_top`` rows per chunk. A full page may have
+        # cut a job's runs off; only those jobs are then asked one by one (top 1), so a job is
+        # never reported as not run merely because others ran more often.
+        history = self.client.history
+        top = self.client.options.history_fallback_top
+        groups = history.key_groups("JobName", job_names)
+        pages = await history.pages_in("JobName", groups, _NEWEST_FIRST, top)
+        found: dict[str, HistoryRow] = {}
+        unsure: list[list[str]] = []
+        for group, page in zip(groups, pages, strict=True):
+            folded = {name.lower(): name for name in group}
+            for run in page.items:
+                name = folded.get((run.job_name or "").lower())
+                if name is not None and name not in found:
+                    found[name] = run
+            if len(page.items) >= top:
+                unsure.extend([name] for name in group if name not in found)
+        if unsure:
+            singles = await history.pages_in("JobName", unsure, _NEWEST_FIRST, 1)
+            for (name,), page in zip(unsure, singles, strict=True):
+                if page.items:
+                    found[name] = page.items[0]
+        return found

@@ -34,6 +34,8 @@ from redis.exceptions import RedisError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from syncgql.errorcodes import ErrorCode, error_body
+
 __all__ = [
     "ADDRESS_SCALE",
     "LocalBuckets",
@@ -225,10 +227,13 @@ def retry_after_seconds(wait: float) -> int:
 
 def rejection_error(retry_after: int) -> dict[str, object]:
     """The GraphQL error of a refused operation (HTTP body and WebSocket operations alike)."""
-    return {
-        "message": f"Too many requests; retry in {retry_after} s.",
-        "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after},
-    }
+    body = error_body(
+        f"Too many requests; retry in {retry_after} s.",
+        ErrorCode.RATE_LIMITED,
+        retryAfter=retry_after,
+    )
+    error: dict[str, object] = body["errors"][0]
+    return error
 
 
 def _rejection_body(retry_after: int) -> bytes:

@@ -14,7 +14,8 @@ Two entry points share every rule:
 
 Whether a *name* is secret is decided once, by :func:`is_secret_name`. Masking a harmless
 property by mistake costs little; showing a credential costs a lot, so the words are broad and
-only a few clearly harmless suffixes (``AuthScheme``, ``…Url``, ``…File``) are exempt.
+only a few clearly harmless suffixes (``AuthScheme``, ``…Url``, ``…File``) and compounds that
+name an identifier (``idempotencyKey``, ``partitionKey``) are exempt.
 
 This module sits below every layer (it imports nothing of syncgql): upstream, observability and
 the GraphQL layer may all call it.
@@ -23,7 +24,7 @@ the GraphQL layer may all call it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 __all__ = [
     "LOG_MASK",
@@ -56,6 +57,12 @@ _HARMLESS_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _NAME_NOISE = re.compile(r"[\s_.-]+|^(?:%40|@)+")
+# Compounds of "key" that name an identifier chosen in the open, never a credential: a retry's
+# ``idempotencyKey`` (and the ``Idempotency-Key`` header), a deduplication key, a sort or
+# partition key. They are cut out of the name *before* the secret words are looked for, so a
+# name that also holds a secret word (``secretIdempotencyKey``, ``apiKeyPartitionKey``) stays
+# secret; only whole compounds go (``idempotencyKey`` yes, ``idempotencyApiKey`` no).
+_HARMLESS_KEY = re.compile(r"(?:idempotency|dedup|deduplication|sort|partition)key", re.I)
 # A key as written before ``=``/``:`` in free text: any word with a secret-ish part; whether it
 # is secret is then decided by :func:`is_secret_name` (one predicate for every caller).
 _KEY = (
@@ -126,7 +133,9 @@ _SCHEMES = ("basic", "bearer", "digest", "negotiate")
 
 def is_secret_name(name: str) -> bool:
     """True for a key (connection-string property, header, JSON field) that holds a secret."""
-    normal = _NAME_NOISE.sub("", name)
+    normal = _HARMLESS_KEY.sub(" ", _NAME_NOISE.sub("", name))
+    if not normal.strip():
+        return False
     return bool(_SECRET_NAME.search(normal)) and not _HARMLESS_SUFFIX.search(normal)
 
 
@@ -139,7 +148,10 @@ def _unquote(value: str) -> tuple[str, str, str]:
     return "", value, ""
 
 
-def _rules(mask: str) -> tuple[tuple[re.Pattern[str], object, tuple[str, ...] | None], ...]:
+_Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str], tuple[str, ...] | None]
+
+
+def _rules(mask: str) -> tuple[_Rule, ...]:
     """The rules in order, each with its needles (``None``: needs a secret-ish key word)."""
 
     def kv(match: re.Match[str]) -> str:
@@ -185,7 +197,7 @@ def _redact(text: str, known: Iterable[str], mask: str) -> str:
     keyed = _KEY_WORD.search(low) is not None
     for pattern, replace, needle in _RULES[mask]:
         if keyed if needle is None else any(n in low for n in needle):
-            text = pattern.sub(replace, text)  # type: ignore[call-overload]
+            text = pattern.sub(replace, text)
     return text
 
 

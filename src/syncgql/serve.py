@@ -7,10 +7,20 @@ import difflib
 import gc
 import logging
 import math
+import socket
 from pathlib import Path
 from typing import Any
 
-from syncgql.config import AuthMode, Profile, Settings, env_name, load_settings
+from syncgql.config import (
+    Settings,
+    choices_of,
+    default_text,
+    env_name,
+    flag_name,
+    load_settings,
+    setting_fields,
+    spec_of,
+)
 from syncgql.errors import ConfigError
 from syncgql.observability.logs import configure_logging
 from syncgql.observability.redact import Redactor
@@ -31,191 +41,60 @@ Examples:
 """
 
 
-def _flag(parser: argparse.ArgumentParser, name: str, help_text: str, **kwargs: Any) -> None:  # noqa: ANN401
-    field = name.lstrip("-").replace("-", "_")
-    env = env_name("upstream_url" if field == "upstream" else field)
-    parser.add_argument(name, default=None, help=f"{help_text} [{env}]", **kwargs)
+GROUPS = {
+    "server": "where and how it serves",
+    "upstream": "the upstream (CData Sync)",
+    "events": "events and subscriptions",
+    "storage": "durable state: database, audit log, idempotency keys",
+    "clients": "callers: rate limit, slow clients, shutdown",
+    "limits": "operation limits (errors name them in extensions.code)",
+    "other": "other settings",
+}
+"""``--help`` sections, in order, keyed by ``SettingSpec.group``."""
 
 
-def configure_serve(parser: argparse.ArgumentParser) -> None:
-    """Add the flags of ``syncgql serve``."""
-    _flag(parser, "--host", "address to listen on (default 127.0.0.1)")
-    _flag(parser, "--port", "port to listen on (default 8000)", type=int)
-    _flag(
-        parser,
-        "--upstream",
-        "CData Sync service root, e.g. http://host:8181/api.rsc/ (default: the embedded emulator)",
-    )
-    _flag(
-        parser,
-        "--token",
-        "service auth token sent as x-cdata-authtoken; the job-status poller behind "
-        "subscriptions uses it, so --upstream needs it (or --user/--password) in every --auth mode",
-    )
-    _flag(parser, "--user", "service user for HTTP Basic (with --password)")
-    _flag(parser, "--password", "password or auth token of --user")
-    _flag(
-        parser,
-        "--auth",
-        "whose credentials go upstream: service, forward (the caller's own), or "
-        "forward-or-service (default)",
-        choices=[mode.value for mode in AuthMode],
-    )
-    _flag(parser, "--data-dir", "where the embedded emulator keeps its data (default ./.syncgql)")
-    _flag(parser, "--workspace", "CData Sync workspace id or name to scope every call to")
-    _flag(
-        parser,
-        "--profile",
-        "development (GraphiQL, introspection on) or production (both off unless enabled)",
-        choices=[profile.value for profile in Profile],
-    )
-    _flag(parser, "--redis-url", "Redis for fan-out and polling leases across replicas")
-    _flag(parser, "--workers", "worker processes (needs --upstream; default 1)", type=int)
-    _flag(parser, "--cors-origins", "comma-separated origins allowed to call from browsers")
-    _flag(parser, "--log-level", "debug, info, warning or error (default info)")
-    _flag(
-        parser,
-        "--log-format",
-        "json (one object per line, with request_id) or text (default json)",
-        choices=["json", "text"],
-    )
-    _flag(
-        parser,
-        "--introspection",
-        "allow schema introspection and field suggestions (default: on in development, "
-        "off in production)",
-        choices=["on", "off"],
-    )
-    _flag(
-        parser,
-        "--graphiql",
-        "serve GraphiQL at /graphiql (default: on in development, off in production)",
-        choices=["on", "off"],
-    )
-    _flag(
-        parser,
-        "--rate-limit",
-        "requests per second per caller (credential hash, else client address); 0 turns it "
-        "off (default: off in development, 20 in production); shared through --redis-url",
-        type=float,
-    )
-    _flag(parser, "--rate-burst", "bucket size of --rate-limit (default 2 x the rate)", type=int)
-    _flag(
-        parser,
-        "--metrics",
-        "serve Prometheus metrics at /metrics (default on)",
-        choices=["on", "off"],
-    )
-    _flag(
-        parser,
-        "--shutdown-timeout",
-        "seconds in-flight requests get to finish on shutdown (default 10)",
-        type=float,
-    )
-    _flag(
-        parser,
-        "--shutdown-delay",
-        "seconds to keep serving with /readyz at 503 before shutting down, so load balancers "
-        "stop routing here first (default 0)",
-        type=float,
-    )
-    # --- issue 9 (degrade, don't drop out)
-    _flag(
-        parser,
-        "--history-filter-reprobe",
-        "seconds before history filtering is tried on the server again after it failed there "
-        "(doubles after each failed try, up to 15 minutes; default 60)",
-        type=float,
-    )
-    # --- slow clients (issue 9) ---
-    _flag(
-        parser,
-        "--header-timeout",
-        "seconds a client gets to send a request head, from its first byte (default 10; 0 off)",
-        type=float,
-    )
-    _flag(
-        parser,
-        "--body-timeout",
-        "seconds a client gets to send a request body after its head (default 30; 0 off)",
-        type=float,
-    )
-    _flag(
-        parser,
-        "--keep-alive-timeout",
-        "seconds an idle keep-alive connection stays open (default 5)",
-        type=float,
-    )
-    _flag(
-        parser,
-        "--max-connections",
-        "open connections and requests per process; more get 503 (default 1000)",
-        type=int,
-    )
-    # --- WebSockets (issue 9)
-    _flag(
-        parser,
-        "--ws-credential-recheck",
-        "seconds between checks of an open WebSocket's credentials with Sync (one call per "
-        "credential, shared by its sockets); a revoked one closes them with 4403 (default 10)",
-        type=float,
-    )
-    # -- issue 9: per-operation upstream budget and per-caller fairness --------------------
-    _flag(
-        parser,
-        "--max-upstream-calls",
-        "upstream calls one query or mutation may make before it stops with "
-        "UPSTREAM_BUDGET_EXCEEDED (default 50)",
-        type=int,
-    )
-    _flag(
-        parser,
-        "--max-calls-per-caller",
-        "upstream calls one caller (credential hash, else address) may have in flight; the "
-        "rest queue behind its own; 0 turns it off (default 8)",
-        type=int,
-    )
+def configure_serve(parser: argparse.ArgumentParser, cls: type[Settings] | None = None) -> None:
+    """Add one flag per :class:`Settings` field, generated from its declaration.
+
+    Every flag takes text (parsed by the setting's own parser in :func:`load_settings`, the
+    same one as its environment variable) and defaults to None, so that an absent flag leaves
+    the environment's value in place. ``cls``: a subclass of :class:`Settings` (tests).
+    """
+    sections: dict[str, argparse._ArgumentGroup] = {}
+    for spec_field in setting_fields(cls):
+        spec = spec_of(spec_field)
+        group = spec.group if spec.group in GROUPS else "other"
+        if group not in sections:
+            sections[group] = parser.add_argument_group(GROUPS[group])
+    ordered = {name: sections[name] for name in GROUPS if name in sections}
+    for spec_field in setting_fields(cls):
+        spec = spec_of(spec_field)
+        section = ordered[spec.group if spec.group in GROUPS else "other"]
+        default = default_text(spec_field)
+        parts = [spec.help or spec_field.name.replace("_", " ")]
+        if default is not None:
+            parts.append(f"(default {default})")
+        parts.append(f"[{env_name(spec_field.name, cls)}]")
+        choices = choices_of(spec_field, cls)
+        section.add_argument(
+            flag_name(spec_field),
+            dest=spec_field.name,
+            default=None,
+            metavar="{" + ",".join(choices) + "}" if choices else None,
+            # argparse would %-format the text: a literal % in a help text must not break it.
+            help=" ".join(parts).replace("%", "%%"),
+        )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Settings from the parsed flags over the environment."""
-    overrides = {
-        "host": args.host,
-        "port": args.port,
-        "upstream_url": args.upstream,
-        "token": args.token,
-        "user": args.user,
-        "password": args.password,
-        "auth": args.auth,
-        "data_dir": args.data_dir,
-        "workspace": args.workspace,
-        "profile": args.profile,
-        "redis_url": args.redis_url,
-        "workers": args.workers,
-        "cors_origins": args.cors_origins,
-        "log_level": args.log_level,
-        "log_format": args.log_format,
-        "introspection": args.introspection,
-        "graphiql": args.graphiql,
-        "rate_limit": args.rate_limit,
-        "rate_burst": args.rate_burst,
-        "metrics": args.metrics,
-        "shutdown_timeout": args.shutdown_timeout,
-        "shutdown_delay": args.shutdown_delay,
-        # --- issue 9
-        "history_filter_reprobe": args.history_filter_reprobe,
-        # slow clients
-        "header_timeout": args.header_timeout,
-        "body_timeout": args.body_timeout,
-        "keep_alive_timeout": args.keep_alive_timeout,
-        "max_connections": args.max_connections,
-        # --- WebSockets (issue 9)
-        "ws_credential_recheck": args.ws_credential_recheck,
-        # issue 9: budget and fairness
-        "max_upstream_calls": args.max_upstream_calls,
-        "max_calls_per_caller": args.max_calls_per_caller,
-    }
-    return load_settings(overrides)
+    return load_settings(flag_values(args))
+
+
+def flag_values(args: argparse.Namespace, cls: type[Settings] | None = None) -> dict[str, str]:
+    """The settings given as flags: field name → the flag's text."""
+    given = {f.name: getattr(args, f.name, None) for f in setting_fields(cls)}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def _logging(settings: Settings) -> Redactor:
@@ -263,23 +142,35 @@ def server_options(settings: Settings, *, workers: bool = False) -> dict[str, An
     }
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    """Start uvicorn with the gateway."""
-    import uvicorn
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind the listening socket before anything starts, so a clash fails with a clear error.
 
+    uvicorn would log the bare ``OSError`` and exit after the banner and the emulator's start;
+    binding first lets ``syncgql serve`` say what is wrong and how to fix it, and print its
+    banner only once the address is really its own.
+
+    Raises:
+        ConfigError: the address is taken or cannot be bound.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    # Like uvicorn: a restart may bind while the old sockets sit in TIME_WAIT.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        settings = settings_from_args(args)
-    except ConfigError as exc:
-        print(f"syncgql: {exc}")  # noqa: T201 - command output
-        return 2
-    redactor = _logging(settings)
-    tune_gc()
-    if settings.workers > 1 and not settings.redis_url:
-        logging.getLogger("syncgql").warning(
-            "--workers %d without --redis-url: every worker polls CData Sync and serves only its "
-            "own subscribers' events; set --redis-url for one poller per cluster",
-            settings.workers,
-        )
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {reason}. Is another server using the port? "
+            "Stop it, or choose another --port (SYNCGQL_PORT) or --host (SYNCGQL_HOST)."
+        ) from None
+    sock.set_inheritable(True)  # worker processes serve on it too
+    return sock
+
+
+def banner(settings: Settings) -> str:
+    """The one line ``syncgql serve`` prints once it listens."""
     base = f"http://{settings.host}:{settings.port}"
     upstream = (
         f"embedded emulator (data in {settings.data_dir / 'emulator'}; REST API at {base}/api.rsc/)"
@@ -287,48 +178,111 @@ def run_serve(args: argparse.Namespace) -> int:
         else settings.upstream_url
     )
     ide = f"GraphiQL at {base}/graphiql" if settings.graphiql_enabled else "GraphiQL off"
-    print(f"syncgql: GraphQL at {base}/graphql, {ide}, upstream: {upstream}", flush=True)  # noqa: T201 - command output
-    if settings.workers > 1:
-        import os
+    return f"syncgql: GraphQL at {base}/graphql, {ide}, upstream: {upstream}"
 
-        # Workers re-read the settings from the environment in their own process.
-        for key, value in vars(args).items():
-            if key in {"handler", "command"} or value is None:
-                continue
-            name = env_name("upstream_url" if key == "upstream" else key)
-            os.environ[name] = str(value)
-        uvicorn.run(
-            "syncgql.serve:app_factory",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            ws_per_message_deflate=False,
-            ws_max_size=65536,
-            timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
-            log_level=settings.log_level,
-            log_config=None,
-            **server_options(settings, workers=True),
+
+def _say(line: str) -> None:
+    print(line, flush=True)  # noqa: T201 - command output
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn options shared by the one-process and the worker-process servers."""
+    return {
+        "ws_per_message_deflate": False,
+        "ws_max_size": settings.max_ws_message_bytes,
+        "timeout_graceful_shutdown": math.ceil(settings.shutdown_timeout),
+        "log_level": settings.log_level,
+        # our redacted handler on the root logger formats uvicorn's lines too
+        "log_config": None,
+    }
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Start uvicorn with the gateway; the banner comes once the socket is bound and serving."""
+    try:
+        settings = settings_from_args(args)
+        # A bad --trusted-documents manifest fails here, before the bind, not as a traceback later.
+        from syncgql.graphql.persisted_setup import build_persisted
+
+        build_persisted(settings)
+        # issue 14: a missing or bad --secret-key is said here, not as a lifespan traceback.
+        from syncgql.wiring import check_secrets_at_rest
+
+        check_secrets_at_rest(settings)
+        sock = bind_socket(settings.host, settings.port)
+    except ConfigError as exc:
+        _say(f"syncgql: {exc}")
+        return 2
+    redactor = _logging(settings)
+    tune_gc()
+    with sock:
+        if settings.workers > 1:
+            return _run_workers(args, settings, sock)
+        return _run_one(settings, redactor, sock)
+
+
+def _run_workers(args: argparse.Namespace, settings: Settings, sock: socket.socket) -> int:
+    import os
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    if not settings.redis_url:
+        logging.getLogger("syncgql").warning(
+            "--workers %d without --redis-url: every worker polls CData Sync and serves only its "
+            "own subscribers' events; set --redis-url for one poller per cluster",
+            settings.workers,
         )
-        return 0
+    # Workers re-read the settings from the environment in their own process.
+    for name, value in flag_values(args).items():
+        os.environ[env_name(name)] = value
+    config = uvicorn.Config(
+        "syncgql.serve:app_factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        **_uvicorn_options(settings),
+        **server_options(settings, workers=True),
+    )
+    # What uvicorn.run does for workers, with our socket: each worker serves on it.
+    _say(banner(settings))
+    Multiprocess(config, sockets=[sock]).run()
+    return 0
+
+
+def _run_one(settings: Settings, redactor: Redactor, sock: socket.socket) -> int:
+    import uvicorn
+
     from syncgql.app import create_app, runtime_of
     from syncgql.shutdown import GracefulServer
+
+    class AnnouncingServer(GracefulServer):
+        """Prints the banner once the app has started and serves on the socket."""
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                _say(banner(settings))
+                if settings.embedded:
+                    # The emulator's REST API answers 401 without its token: say which and where.
+                    from syncgql.emulator.notice import embedded_emulator_notice
+
+                    api = f"http://{settings.host}:{settings.port}/api.rsc/"
+                    for line in embedded_emulator_notice(settings.data_dir / "emulator", api):
+                        _say(line)
 
     app = create_app(settings, redactor=redactor)
     config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
-        ws_per_message_deflate=False,
-        ws_max_size=65536,
-        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
-        log_level=settings.log_level,
-        log_config=None,  # our redacted handler on the root logger formats uvicorn's lines too
+        **_uvicorn_options(settings),
         **server_options(settings),
     )
-    server = GracefulServer(config, runtime_of(app).drain, delay=settings.shutdown_delay)
-    server.run()
-    return 0
+    server = AnnouncingServer(config, runtime_of(app).drain, delay=settings.shutdown_delay)
+    server.run(sockets=[sock])
+    return 0 if server.started else 1
 
 
 SCHEMA_FILE = Path("schema.graphql")

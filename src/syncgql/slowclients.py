@@ -17,14 +17,20 @@ A connection that misses one is closed (with ``408`` when no response was starte
 deadlines cover receiving only: a slow *response* (``executeJob(wait: true)``) and WebSocket
 connections (upgraded away from this protocol) are never cut.
 Pass the class as ``uvicorn.Config(http=…)``.
+
+Its refusals (the ``408`` and uvicorn's own ``400`` for a request it cannot parse) carry a JSON
+body with ``extensions.code`` like every refusal of syncgql.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from syncgql.errorcodes import ErrorCode, error_body
 
 __all__ = ["ENVIRONMENT_PROTOCOL", "guarded_protocol"]
 
@@ -33,10 +39,14 @@ ENVIRONMENT_PROTOCOL = "syncgql.slowclients:FromEnvironment"
 
 logger = logging.getLogger("syncgql.server")
 
+# Written straight to the transport (no ASGI app runs): a GraphQL-shaped body like every refusal.
+_TIMEOUT_BODY = json.dumps(
+    error_body("Request timeout: send the request faster.", ErrorCode.REQUEST_TIMEOUT)
+).encode()
 _REQUEST_TIMEOUT = (
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-    b"content-length: 16\r\nconnection: close\r\n\r\nRequest timeout."
-)
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
+    b"content-length: %d\r\nconnection: close\r\n\r\n" % len(_TIMEOUT_BODY)
+) + _TIMEOUT_BODY
 
 
 def guarded_protocol(header_timeout: float, body_timeout: float) -> type[asyncio.Protocol]:
@@ -55,6 +65,26 @@ def guarded_protocol(header_timeout: float, body_timeout: float) -> type[asyncio
                 self._deadline.cancel()
                 self._deadline = None
 
+        def send_400_response(self, msg: str) -> None:
+            """Uvicorn's answer to a request it cannot parse, as a coded JSON body.
+
+            (An over-long request line or head, an unreadable ``Content-Length`` … never reach
+            the app, so this is the only place their refusal can carry a code.)
+            """
+            body = json.dumps(error_body(msg, ErrorCode.BAD_USER_INPUT)).encode()
+            head = [b"HTTP/1.1 400 Bad Request\r\n"]
+            head += [name + b": " + value + b"\r\n" for name, value in self._default_headers()]
+            head.append(
+                b"content-type: application/json\r\ncontent-length: %d\r\n"
+                b"connection: close\r\n\r\n" % len(body)
+            )
+            self.transport.write(b"".join(head) + body)
+            self.transport.close()
+
+        def _default_headers(self) -> list[tuple[bytes, bytes]]:
+            headers: list[tuple[bytes, bytes]] = self.server_state.default_headers
+            return headers
+
         def _expire(self, phase: str) -> None:
             self._deadline = None
             if self.transport.is_closing():
@@ -70,6 +100,7 @@ def guarded_protocol(header_timeout: float, body_timeout: float) -> type[asyncio
                 self.cycle.message_event.set()
             self.transport.close()
 
+        # uvicorn's protocol narrows asyncio's BaseTransport to Transport; we keep its signature.
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm(header_timeout, "head")

@@ -10,6 +10,12 @@
 - ``on_ws_connect`` may raise :class:`WsRefusalError` to close with a code and a reason of its
   choosing (strawberry's own rejection closes graphql-transport-ws with a bare "Forbidden"
   and graphql-ws with 1011);
+- the legacy protocol carries queries and mutations as well as subscriptions (its ``start``
+  message does; strawberry's handler allows subscriptions only), and a client that goes away
+  while a result is being sent ends that operation quietly instead of leaving a task that
+  failed with ``WebSocketDisconnected`` (logged with a traceback) — issue 15;
+- persisted operations (APQ hashes, trusted documents) apply to a socket's operations as to
+  HTTP requests: in trusted-documents mode an unlisted document gets ``OPERATION_NOT_TRUSTED``;
 - once acknowledged, a socket that forwards its caller's credentials has them rechecked
   every ``recheck_interval`` seconds (shared per credential by
   :class:`~syncgql.credcheck.CredentialCheck`); when Sync refuses them, the socket closes
@@ -24,6 +30,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -33,13 +40,20 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import (
+    CompleteMessage,
+    ErrorMessage,
+    StartMessage,
+)
+from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage as LegacyInitMessage,
 )
-from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from syncgql.credcheck import CredentialCheck
 from syncgql.errors import SyncgqlError
 from syncgql.graphql.context import Context
+from syncgql.graphql.persisted import PersistedQueries, PersistedQueryError
 from syncgql.ratelimit import (
     RateLimiter,
     rejection_error,
@@ -55,6 +69,9 @@ logger = logging.getLogger("syncgql.websocket")
 #: uses for a refused connection_init).
 REVOKED_CLOSE_CODE = 4403
 _REVOKED_REASON = "Forbidden: CData Sync no longer accepts these credentials"
+
+#: What a legacy ``start`` may run: subscriptions-transport-ws carries every operation type.
+_LEGACY_OPERATION_TYPES = (OperationType.QUERY, OperationType.MUTATION, OperationType.SUBSCRIPTION)
 
 TransportHandler = type[BaseGraphQLTransportWSHandler[Any, Any]]
 LegacyHandler = type[BaseGraphQLWSHandler[Any, Any]]
@@ -81,6 +98,7 @@ class SocketPolicy:
         checks: the shared credential verdicts.
         recheck_interval: seconds between two checks of an open socket's credentials.
         on_reject: called once per refused operation (metrics).
+        persisted: the view's persisted operations (hash lookups, trusted documents), or None.
     """
 
     def __init__(
@@ -89,8 +107,10 @@ class SocketPolicy:
         checks: CredentialCheck,
         recheck_interval: float,
         on_reject: Callable[[], None] | None = None,
+        persisted: PersistedQueries | None = None,
     ) -> None:
         self._limiter = limiter
+        self.persisted = persisted
         self.checks = checks
         self.recheck_interval = recheck_interval
         self._on_reject = on_reject
@@ -104,6 +124,16 @@ class SocketPolicy:
         if wait > 0 and self._on_reject is not None:
             self._on_reject()
         return wait
+
+    async def document(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The operation's payload with its document resolved (see :mod:`...persisted`).
+
+        Raises:
+            PersistedQueryError: the hash is unknown or the document is not trusted.
+        """
+        if self.persisted is None:
+            return payload
+        return await self.persisted.resolve(payload)
 
     def watch(
         self, context: Context, revoke: Callable[[], Awaitable[None]]
@@ -143,6 +173,7 @@ def guarded_handlers(
 ) -> tuple[TransportHandler, LegacyHandler]:
     """Subclasses of both protocol handlers that apply ``policy`` (see the module docstring)."""
 
+    # The bases are the view's handler classes, passed in: mypy cannot subclass a variable.
     class GuardedTransportWS(transport):  # type: ignore[valid-type,misc]
         _recheck: asyncio.Task[None] | None = None
 
@@ -166,13 +197,19 @@ def guarded_handlers(
                     error = rejection_error(retry_after_seconds(wait))
                     await self.send_message({"id": op_id, "type": "error", "payload": [error]})
                     return
+                try:
+                    message["payload"] = await policy.document(dict(message["payload"]))  # type: ignore[typeddict-item]
+                except PersistedQueryError as exc:
+                    refusal = [{"message": exc.message, "extensions": {"code": exc.code}}]
+                    await self.send_message({"id": op_id, "type": "error", "payload": refusal})
+                    return
             await super().handle_subscribe(message)
 
         async def shutdown(self) -> None:
             await _stop(self._recheck)
             await super().shutdown()
 
-    class GuardedLegacyWS(legacy):  # type: ignore[valid-type,misc]
+    class GuardedLegacyWS(legacy):  # type: ignore[valid-type,misc]  # as above
         _recheck: asyncio.Task[None] | None = None
 
         async def handle_connection_init(self, message: LegacyInitMessage) -> None:
@@ -196,7 +233,54 @@ def guarded_handlers(
                     refusal = {"type": "error", "id": message["id"], "payload": error}
                     await self.send_message(refusal)
                     return
+                try:
+                    message["payload"] = await policy.document(dict(message["payload"]))  # type: ignore[typeddict-item]
+                except PersistedQueryError as exc:
+                    payload = {"message": exc.message, "extensions": {"code": exc.code}}
+                    await self.send_message(
+                        {"type": "error", "id": message["id"], "payload": payload}
+                    )
+                    return
             await super().handle_start(message)
+
+        async def handle_async_results(
+            self,
+            operation_id: str,
+            query: str,
+            operation_name: str | None,
+            variables: dict[str, object] | None,
+        ) -> None:
+            """Run any operation type (``schema.stream``); a vanished client ends it quietly."""
+            try:
+                source = await self.schema.stream(
+                    query=query,
+                    variable_values=variables,
+                    operation_name=operation_name,
+                    context_value=self.context,
+                    root_value=self.root_value,
+                    allowed_operation_types=_LEGACY_OPERATION_TYPES,
+                )
+                self.subscriptions[operation_id] = source
+                first = True
+                async for result in source:
+                    if first and isinstance(result, PreExecutionError) and result.errors:
+                        error = result.errors[0].formatted
+                        await self.send_message(
+                            ErrorMessage(type="error", id=operation_id, payload=error)
+                        )
+                        return
+                    await self.send_data_message(result, operation_id)
+                    first = False
+                await self.send_message(CompleteMessage(type="complete", id=operation_id))
+            except asyncio.CancelledError:
+                # A ``stop`` (or the socket's end): say so if the client is still there.
+                with contextlib.suppress(WebSocketDisconnected):
+                    await self.send_message(CompleteMessage(type="complete", id=operation_id))
+            except WebSocketDisconnected:
+                logger.debug("legacy websocket gone while sending operation %s", operation_id)
+            finally:
+                self.subscriptions.pop(operation_id, None)
+                self.tasks.pop(operation_id, None)
 
         async def cleanup(self) -> None:
             await _stop(self._recheck)

@@ -7,14 +7,17 @@ from pathlib import Path
 import httpx
 from asgi_lifespan import LifespanManager
 
-from syncgql.app import create_app
+from syncgql.app import create_app, runtime_of
 from syncgql.config import Settings
+from tests.support import LIFESPAN_TIMEOUT
 
 
 async def test_the_emulator_rest_api_is_mirrored_with_every_method(tmp_path: Path) -> None:
     app = create_app(Settings(data_dir=tmp_path))
-    async with LifespanManager(app) as manager:
-        token = app.app.state.runtime.emulator.admin_token
+    async with LifespanManager(
+        app, startup_timeout=LIFESPAN_TIMEOUT, shutdown_timeout=LIFESPAN_TIMEOUT
+    ) as manager:
+        token = runtime_of(app).emulator.admin_token
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
             headers = {"x-cdata-authtoken": token}

@@ -157,9 +157,16 @@ async def test_readiness_fails_when_the_upstream_fails(make_gateway: Factory) ->
         assert answer.json()["upstream"]["reachable"] is False
         assert "down" not in answer.text
         assert gw.runtime.require_client().breaker_state is not BreakerState.OPEN
+        # Sync refusing the service credentials is not ready either (it was "an answer": 200).
         gw.upstream.fail_status = 401
-        gw.upstream.fail_path = "/jobs"
-        assert (await gw.http.get("/readyz")).status_code == 200  # a 401 is an answer
+        gw.upstream.fail_body = b""
+        refused = await gw.http.get("/readyz")
+        assert refused.status_code == 503, refused.text
+        upstream = refused.json()["upstream"]
+        assert (upstream["reachable"], upstream["credentials"]) == (True, "refused")
+        assert "refuses the service credentials" in upstream["problem"]
+        gw.upstream.fail_path = None
+        assert (await gw.http.get("/readyz")).status_code == 200  # ready once they work
 
 
 async def test_readiness_follows_redis(make_gateway: Factory) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,19 +12,21 @@ from pathlib import Path
 
 import httpx
 
+from tests.support import answers, eventually_sync, free_port
+from tests.support.secretkey import TEST_SECRET_KEY
+
 TOKEN = "CANARY-serve-8d2f"
 QUERY_TOKEN = "CANARY-url-1b7c"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_serve_logs_json_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {**os.environ, "SYNCGQL_TOKEN": TOKEN, "SYNCGQL_LOG_FORMAT": "json"}
+    port = free_port()
+    env = {
+        **os.environ,
+        "SYNCGQL_TOKEN": TOKEN,
+        "SYNCGQL_LOG_FORMAT": "json",
+        "SYNCGQL_SECRET_KEY": TEST_SECRET_KEY,
+    }
     command = [
         sys.executable, "-m", "syncgql", "serve",
         "--port", str(port),
@@ -38,15 +39,7 @@ def test_serve_logs_json_and_stops_on_sigterm(tmp_path: Path) -> None:
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=err)
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, stderr.read_text()
-                time.sleep(0.1)
+            eventually_sync(lambda: answers(f"{base}/healthz"), 60, stderr.read_text, interval=0.1)
             answer = httpx.get(
                 f"{base}/graphql",
                 params={"query": "{ __typename }", "@authtoken": QUERY_TOKEN},

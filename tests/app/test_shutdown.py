@@ -14,8 +14,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from syncgql.shutdown import Drain
-from tests.app.conftest import wait_until
 from tests.redis_server import RedisServer
+from tests.support import eventually
 
 SLOW = "query Slow { jobs(first: 2) { edges { node { name } } } }"
 
@@ -51,12 +51,12 @@ async def test_in_flight_request_finishes_and_websockets_get_1001(
 ) -> None:
     async with live_gateway(shutdown_timeout=5) as live:
         ws = await _subscribed(live.ws_url)
-        await wait_until(lambda: live.runtime.live.subscriber_count() >= 1)
+        await eventually(lambda: live.runtime.live.subscriber_count() >= 1)
         live.upstream.delay = 1.0
         live.upstream.delay_path = "/jobs"
         async with httpx.AsyncClient(base_url=live.base_url, timeout=10) as http:
             in_flight = asyncio.create_task(http.post("/graphql", json={"query": SLOW}))
-            await wait_until(lambda: live.runtime.drain.in_flight >= 1)
+            await eventually(lambda: live.runtime.drain.in_flight >= 1)
             started = time.monotonic()
             live.server.should_exit = True
             closed = await _closed(ws)
@@ -81,7 +81,7 @@ async def test_draining_refuses_new_websockets_and_readiness(
         async with httpx.AsyncClient(base_url=live.base_url, timeout=5) as http:
             assert (await http.get("/readyz")).status_code == 200
             live.server.should_exit = True
-            await wait_until(lambda: live.runtime.drain.draining, 2)
+            await eventually(lambda: live.runtime.drain.draining, 2)
             assert (await http.get("/readyz")).status_code == 503
         with pytest.raises(InvalidStatus):
             await connect(live.ws_url, subprotocols=["graphql-transport-ws"], open_timeout=2)  # type: ignore[list-item]
@@ -95,7 +95,7 @@ async def test_a_stuck_request_is_cut_at_the_bound(live_gateway: Any) -> None:
         live.upstream.delay_path = "/jobs"
         async with httpx.AsyncClient(base_url=live.base_url, timeout=10) as http:
             stuck = asyncio.create_task(http.post("/graphql", json={"query": SLOW}))
-            await wait_until(lambda: live.runtime.drain.in_flight >= 1)
+            await eventually(lambda: live.runtime.drain.in_flight >= 1)
             started = time.monotonic()
             live.server.should_exit = True
             async with asyncio.timeout(8):
@@ -121,7 +121,7 @@ async def test_lifespan_shutdown_closes_websockets_without_the_graceful_server()
     tracked.accepted = True
     assert drain.websockets == 1
     closing = asyncio.create_task(drain.close_websockets(wait=0.5))
-    await asyncio.sleep(0.05)
+    await eventually(lambda: sent)
     assert sent == [{"type": "websocket.close", "code": 1001, "reason": "server shutting down"}]
     drain.forget(tracked)
     assert await closing == 1
@@ -133,9 +133,9 @@ async def test_shutdown_releases_the_redis_lease(live_gateway: Any) -> None:
         redis = Redis.from_url(server.url)
         try:
             async with live_gateway(redis_url=server.url) as live:
-                await wait_until(lambda: live.runtime.live.lease is not None)
+                await eventually(lambda: live.runtime.live.lease is not None)
                 lease = live.runtime.live.lease
-                await wait_until(lambda: lease.held)
+                await eventually(lambda: lease.held)
                 assert await redis.keys("*lease*")
                 live.server.should_exit = True
                 async with asyncio.timeout(8):

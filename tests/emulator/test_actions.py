@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from typing import Any
 
 from tests.emulator.conftest import fixture
 from tests.emulator.shapes import assert_row_shape, assert_shape
+from tests.support.waiting import eventually
 
 
 def warehouse(emu) -> sqlite3.Connection:
     return sqlite3.connect(emu.config.data_dir / "warehouse.db")
 
 
-async def wait_done(client, job: str, limit: float = 10.0) -> dict:
+async def wait_done(client, job: str, limit: float = 10.0) -> dict[str, Any]:
     for _ in range(int(limit / 0.02)):
         row = (await client.post("getJobStatus", json={"JobName": job})).json()["value"][0]
         if row["Status"] not in ("RUNNING", "QUEUED"):
-            return row
+            return row  # type: ignore[no-any-return]  # a JSON object
         await asyncio.sleep(0.02)
     raise AssertionError(f"{job} still running")
 
@@ -141,10 +143,18 @@ async def test_run_async_status_cancel(client):
     assert again.status_code == 400
     assert_row_shape(again.json()["error"], fixture("error_job_running.json")["error"])
     assert again.json()["error"]["code"] == "JOB_ALREADY_RUNNING"
-    await asyncio.sleep(0.25)
-    status = (
-        await client.post("getJobStatus", json={"JobName": "SlowOrders", "PushOnQuery": "true"})
-    ).json()
+    seen: list[Any] = []
+
+    async def progressed() -> bool:
+        answer = await client.post(
+            "getJobStatus", json={"JobName": "SlowOrders", "PushOnQuery": "true"}
+        )
+        seen.append(answer.json())
+        rows = seen[-1]["value"]
+        return len(rows) > 1 and rows[1]["RecordsAffected"] > 0
+
+    await eventually(progressed, 10, "the running task's first rows")
+    status = seen[-1]
     assert_shape(status, fixture("job_status_running_with_queries.json"))
     job_row, task_row = status["value"]
     assert job_row["Status"] == "RUNNING"

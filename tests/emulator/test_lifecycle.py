@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from syncgql.emulator import Emulator, EmulatorConfig, command
 from syncgql.emulator.app import load_credentials
 from tests.emulator.conftest import make_client
+from tests.support import eventually, free_port, serve_in_loop
 
 
 async def test_restart_keeps_everything_and_fails_interrupted_runs(tmp_path: Path):
@@ -35,7 +35,13 @@ async def test_restart_keeps_everything_and_fails_interrupted_runs(tmp_path: Pat
         slow = (
             await c.post("executeJob", json={"JobName": "SlowOrders", "WaitForResults": False})
         ).json()
-        await asyncio.sleep(0.1)
+
+        async def under_way() -> bool:
+            asked = {"JobName": "SlowOrders", "PushOnQuery": "true"}
+            rows = (await c.post("getJobStatus", json=asked)).json()["value"]
+            return len(rows) > 1 and rows[1]["RecordsAffected"] > 0
+
+        await eventually(under_way, 10, "the slow run's first rows")  # cut off mid-run, not before
     await emu.stop()  # the slow run is cut off by the shutdown
 
     # A crash leaves a RUNNING row behind: simulate one.
@@ -96,7 +102,7 @@ async def test_scheduled_run_with_injected_clock(tmp_path: Path):
                 },
             )
             assert r.status_code == 201
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.1)  # time for the schedule to (wrongly) fire
             assert (
                 await c.get("history/$count", params={"$filter": "JobName eq 'EveryMinute'"})
             ).text == "0"
@@ -122,28 +128,16 @@ async def test_scheduled_run_with_injected_clock(tmp_path: Path):
 
 async def test_real_uvicorn_socket(tmp_path: Path):
     emu = Emulator(EmulatorConfig(data_dir=tmp_path))
-    server = uvicorn.Server(
-        uvicorn.Config(emu.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            await asyncio.sleep(0.02)
-        port = server.servers[0].sockets[0].getsockname()[1]
+    async with serve_in_loop(emu.app) as served:
         token = load_credentials(tmp_path)["admin"]
         async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}/api.rsc/", headers={"x-cdata-authtoken": token}
+            base_url=f"{served.base_url}/api.rsc/", headers={"x-cdata-authtoken": token}
         ) as c:
             r = await c.get("jobs", params={"$select": "JobName", "$orderby": "JobName"})
             assert r.status_code == 200
             assert r.json()["value"][0] == {"JobName": "BrokenJob"}
             r = await c.post("executeJob", json={"JobName": "DemoToWarehouse"})
             assert r.json()["value"][0]["Status"] == "SUCCESS"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 def test_command_flags_and_help(monkeypatch, tmp_path):
@@ -170,13 +164,10 @@ def test_command_flags_and_help(monkeypatch, tmp_path):
 
 
 def test_command_serves_and_prints_tokens(tmp_path):
-    import socket
     import subprocess
     import sys
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -193,6 +184,7 @@ def test_command_serves_and_prints_tokens(tmp_path):
         text=True,
         env={k: v for k, v in __import__("os").environ.items() if k != "SYNCGQL_EMULATOR_TOKEN"},
     )
+    assert proc.stdout is not None
     try:
         lines = []
         for _ in range(10):

@@ -10,7 +10,9 @@ from syncgql.emulator.schema import entity_set
 
 @pytest.mark.parametrize("word", ["or", "and"])
 def test_a_chain_of_500_terms_runs_in_sqlite(word: str) -> None:
-    columns = columns_for(entity_set("jobs"))
+    jobs = entity_set("jobs")
+    assert jobs is not None
+    columns = columns_for(jobs)
     text = f" {word} ".join(f"JobName eq 'job{i}'" for i in range(500))
     sql, params = parse_filter(text, columns)
     db = sqlite3.connect(":memory:")

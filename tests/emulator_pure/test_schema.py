@@ -106,7 +106,8 @@ def test_lookups_are_case_insensitive() -> None:
     assert prop is not None
     assert prop.name == "JobName"
     assert schema.property_of(jobs, "nope") is None
-    assert schema.entity_set("certificates") is None
+    assert schema.entity_set("Certificates") is schema.ENTITY_SETS["certificates"]
+    assert schema.entity_set("pipelines") is None
     assert schema.action("GETLOGS") is schema.action("getjoblog")
 
 
@@ -120,12 +121,14 @@ def test_keys_and_methods() -> None:
         "history": "Id",
         "requests": "Id",
         "workspaces": "Id",
+        "certificates": "Name",
     }
     assert {n: s.key for n, s in schema.ENTITY_SETS.items()} == expected_keys
     for es in schema.ENTITY_SETS.values():
         assert es.key_property.name == es.key
     assert "DELETE" not in schema.ENTITY_SETS["users"].methods
     assert schema.ENTITY_SETS["history"].methods == {"GET"}
+    assert schema.ENTITY_SETS["certificates"].methods == {"GET", "POST"}
 
 
 def test_numbered_parameters() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -51,16 +50,6 @@ class FakeUpstream:
         self.log_calls[name] += 1
         self._maybe_fail()
         return self.logs.get(name, (None, ""))
-
-
-async def eventually(predicate: Callable[[], bool], within: float = 5.0) -> float:
-    """Wait until ``predicate()`` is true; return the seconds it took (fails after ``within``)."""
-    start = time.monotonic()
-    while not predicate():
-        if time.monotonic() - start > within:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.005)
-    return time.monotonic() - start
 
 
 @pytest.fixture

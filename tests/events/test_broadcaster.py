@@ -4,6 +4,7 @@ import contextlib
 import pytest
 
 from syncgql.events import InMemoryBroadcaster, SubscriptionOverflowError
+from tests.support import eventually
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -65,7 +66,7 @@ async def test_reader_waiting_is_woken_and_exit_ends_iteration() -> None:
     b = InMemoryBroadcaster()
     async with b.subscribe("t", mode="queue", maxsize=5) as sub:
         waiter = asyncio.create_task(anext(sub))
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # time for the waiter to (wrongly) finish early
         assert not waiter.done()
         await b.publish("t", b"hello")
         assert await asyncio.wait_for(waiter, 1) == b"hello"
@@ -96,8 +97,7 @@ async def test_cancelled_reader_unregisters() -> None:
                 pass
 
     task = asyncio.create_task(reader())
-    await asyncio.sleep(0.01)
-    assert b.subscriber_count() == 1
+    await eventually(lambda: b.subscriber_count() == 1)
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task

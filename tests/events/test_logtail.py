@@ -15,7 +15,8 @@ from syncgql.events import (
     log_topic,
     make_cursor,
 )
-from tests.events.conftest import FakeUpstream, eventually, no_event_tasks_left
+from tests.events.conftest import FakeUpstream, no_event_tasks_left
+from tests.support import eventually
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -143,9 +144,10 @@ async def test_is_active_limits_polling(upstream: FakeUpstream) -> None:
         async with tailer.follow("J"):
             await eventually(lambda: upstream.log_calls["J"] >= 3)
             active["J"] = False
-            await asyncio.sleep(TICK * 3)
+            # its last poll is done: the tail remembers the job as inactive
+            await eventually(lambda: not tailer._tails["J"].was_active, 10, "the last poll")
             calls = upstream.log_calls["J"]
-            await asyncio.sleep(TICK * 5)
+            await asyncio.sleep(TICK * 5)  # a window in which no log poll may happen
             assert upstream.log_calls["J"] == calls  # stopped after one last poll
 
 

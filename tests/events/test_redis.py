@@ -21,8 +21,9 @@ from syncgql.events import (
     namespace_for,
     status_topic,
 )
-from tests.events.conftest import FakeUpstream, eventually, no_event_tasks_left
+from tests.events.conftest import FakeUpstream, no_event_tasks_left
 from tests.redis_server import RedisServer
+from tests.support import eventually
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(30)]
 
@@ -111,7 +112,7 @@ async def test_publish_on_a_is_received_on_b_and_namespaces_do_not_mix(
         await a.publish("status:J", b"two")
         assert [await asyncio.wait_for(anext(on_b), 2) for _ in range(2)] == [b"one", b"two"]
         assert [await anext(on_a) for _ in range(2)] == [b"one", b"two"]
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.1)  # a window for a duplicate to (wrongly) arrive in
         # the echo from Redis is not delivered a second time; the other upstream saw nothing
         assert not on_a._buffer
         assert not on_other._buffer
@@ -153,7 +154,9 @@ async def test_only_the_lease_holder_polls(
             follower.broadcaster.subscribe(status_topic("J"), mode="queue", maxsize=20) as sub,
         ):
             before = (leader.upstream.all_calls, follower.upstream.all_calls)
-            await asyncio.sleep(0.5)
+            await eventually(
+                lambda: leader.upstream.all_calls - before[0] >= 8, 15, "8 polls by the leader"
+            )
             upstream.set("J", "RUNNING", records_affected=3)
             while decode_event(await asyncio.wait_for(anext(sub), 3)).current.status != "RUNNING":
                 pass
@@ -170,7 +173,9 @@ async def test_poke_on_a_follower_wakes_the_leader(
     upstream.set("J", "SUCCESS")
     async with two_replicas(redis_server, upstream, fast=10, slow=10) as (leader, follower):
         await eventually(lambda: leader.watcher.current("J") is not None)
-        await asyncio.sleep(0.1)  # let the first poll's publications land
+        # The holder announces what it stored: the follower reloads it long before its own
+        # 10 s interval comes round.
+        await eventually(lambda: follower.watcher.current("J") is not None, 3, "follower's copy")
         polls = leader.watcher.polls_total
         async with follower.broadcaster.subscribe(status_topic("J")) as sub:
             upstream.set("J", "RUNNING")
@@ -180,6 +185,8 @@ async def test_poke_on_a_follower_wakes_the_leader(
                     pass
         assert leader.watcher.polls_total == polls + 1
         assert follower.upstream.all_calls == 0
+        following = lambda: follower.watcher.current("J").status == "RUNNING"  # type: ignore[union-attr]  # noqa: E731
+        await eventually(following, 3, "the follower's cache after the poke")
 
 
 async def test_interest_on_follower_makes_leader_fetch_progress(
@@ -202,9 +209,11 @@ async def test_interest_on_follower_makes_leader_fetch_progress(
                     break
         assert follower.upstream.job_calls.total() == 0
         # interest removed: the leader stops fetching task rows
-        await asyncio.sleep(0.1)
+        # a poll that started before the interest went may still fetch: wait for a whole later one
+        polls = leader.watcher.polls_total
+        await eventually(lambda: leader.watcher.polls_total >= polls + 2, 10, "a later poll")
         calls = leader.upstream.job_calls["J"]
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.3)  # a window in which no fetch may happen
         assert leader.upstream.job_calls["J"] == calls
 
 
@@ -267,7 +276,7 @@ async def test_redis_killed_mid_subscription_and_restarted(
             holder, other = (leader, follower) if leader.lease.held else (follower, leader)
             await asyncio.sleep(0.1)
             calls = other.upstream.all_calls
-            await asyncio.sleep(0.4)
+            await asyncio.sleep(0.4)  # a window in which the other replica may not poll
             assert other.upstream.all_calls == calls
             # cross-replica delivery works again
             async with other.broadcaster.subscribe("ping", mode="queue", maxsize=5) as ping:

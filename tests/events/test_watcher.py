@@ -16,7 +16,8 @@ from syncgql.events import (
     decode_event,
     status_topic,
 )
-from tests.events.conftest import FakeUpstream, eventually, no_event_tasks_left
+from tests.events.conftest import FakeUpstream, no_event_tasks_left
+from tests.support import eventually
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -112,7 +113,7 @@ async def test_same_upstream_calls_for_1_and_100_subscribers(upstream: FakeUpstr
                     await stack.enter_async_context(watcher.watch("J"))
                     await stack.enter_async_context(broadcaster.subscribe(status_topic("J")))
                 start = watcher.polls_total
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(0.5)  # the window the polls are counted in
                 polls = watcher.polls_total - start
         assert up.all_calls == watcher.polls_total
         return polls
@@ -229,7 +230,7 @@ async def test_not_found_on_task_rows_keeps_the_job_level_row(upstream: FakeUpst
 async def test_slow_when_idle_fast_when_watched(upstream: FakeUpstream) -> None:
     upstream.set("J", "SUCCESS")
     async with running_watcher(upstream, fast_interval=0.02, slow_interval=0.5) as (watcher, _):
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.3)  # an idle window: no poll may happen in it
         idle_polls = watcher.polls_total
         assert idle_polls == 1  # the first poll, then nothing within the slow interval
         async with watcher.watch("J"):
@@ -270,5 +271,5 @@ async def test_stop_ends_polling(upstream: FakeUpstream) -> None:
     async with running_watcher(upstream) as (watcher, _):
         await eventually(lambda: watcher.polls_total >= 2)
     polls = upstream.all_calls
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.1)  # a window in which no poll may happen
     assert upstream.all_calls == polls

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,60 +16,35 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from syncgql.app import create_app
 from syncgql.config import Secret, Settings
 from syncgql.emulator import Emulator, EmulatorConfig
 from tests.faults.upstream import FaultUpstream
+from tests.support import eventually, serve_in_loop
+from tests.support.secretkey import with_test_key
 
 GatewayFactory = Callable[..., contextlib.AbstractAsyncContextManager["Gateway"]]
 
 
 @contextlib.asynccontextmanager
-async def serve(
-    app: Any, *, sock: socket.socket | None = None, own_logging: bool = False
-) -> AsyncIterator[str]:
+async def serve(app: Any, *, own_logging: bool = False, **options: Any) -> AsyncIterator[str]:
     """Serve an ASGI app with uvicorn on a free 127.0.0.1 port; yields ``http://127.0.0.1:P``.
 
     ``own_logging`` leaves logging as the caller configured it (as ``syncgql serve`` does,
-    with ``log_config=None``) and logs everything, access lines included.
+    with ``log_config=None``) and logs everything, access lines included. ``options`` go to
+    ``uvicorn.Config`` (``ssl_certfile``/``ssl_keyfile`` serve HTTPS: the URL says https).
     """
-    if sock is None:
-        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets whose proto says
-        # TCP, and accepted sockets inherit it; with proto 0 every keep-alive answer stalled
-        # 40 ms (Nagle against delayed ACKs), as uvicorn's own sockets never do.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
     logging_options: dict[str, Any] = (
         {"log_config": None, "log_level": "debug", "access_log": True}
         if own_logging
         else {"log_level": "warning"}
     )
-    config = uvicorn.Config(
-        app,
-        **logging_options,
-        lifespan="on",
-        ws_per_message_deflate=False,
-        timeout_graceful_shutdown=5,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        async with asyncio.timeout(20):
-            while not server.started:
-                if task.done():
-                    task.result()
-                    raise RuntimeError("uvicorn stopped before it started")
-                await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        async with asyncio.timeout(20):
-            await task
-        sock.close()
+    async with serve_in_loop(
+        app, timeout_graceful_shutdown=5, **logging_options, **options
+    ) as served:
+        scheme = "https" if "ssl_certfile" in options else "http"
+        yield f"{scheme}://127.0.0.1:{served.port}"
 
 
 @dataclass
@@ -133,15 +107,16 @@ class Stack:
             "request_timeout": 4.0,
         }
         defaults.update(settings)
-        app = create_app(Settings(**defaults).validate(), **(app_options or {}))
+        app = create_app(Settings(**with_test_key(defaults)).validate(), **(app_options or {}))
         async with (
             serve(app, own_logging=own_logging) as url,
             httpx.AsyncClient(base_url=url, timeout=30) as http,
         ):
-            await self._settle()
-            yield Gateway(url, http, self.upstream, app)
+            gateway = Gateway(url, http, self.upstream, app)
+            await self._settle(gateway)
+            yield gateway
 
-    async def _settle(self) -> None:
+    async def _settle(self, gateway: Gateway) -> None:
         """Let the status watcher's first poll finish, so it cannot race a test's faults.
 
         (Its success would reset the breaker's failure count in the middle of a test.)
@@ -149,7 +124,14 @@ class Stack:
         with contextlib.suppress(TimeoutError):  # a watcher that polls later is fine too
             async with asyncio.timeout(3):
                 await self.upstream.wait_for("POST", "getJobStatus")
-        await asyncio.sleep(0.2)
+        watcher = gateway.runtime.live.watcher
+        if watcher is not None and self.upstream.count("POST", "getJobStatus"):
+            # Finished: its snapshots are stored (after the breaker saw the answer), or it failed.
+            await eventually(
+                lambda: watcher.snapshots() or watcher.poll_errors_total,
+                10,
+                "the status watcher's first poll finished",
+            )
         self.upstream.reset()
 
 

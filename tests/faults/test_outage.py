@@ -19,6 +19,7 @@ from websockets.typing import Subprotocol
 from tests.faults.conftest import Stack
 from tests.faults.helpers import JOBS, codes
 from tests.faults.upstream import Fault
+from tests.support import eventually
 
 STATUS = """subscription($jobs: [String!]) {
   jobStatusChanged(jobNames: $jobs) { jobName status }
@@ -50,7 +51,12 @@ async def test_subscription_rides_out_an_upstream_outage(stack: Stack) -> None:
             assert await _next_status(ws) == "NEVER_RUN"
 
             stack.upstream.set(Fault("drop"))  # every call fails now
-            await asyncio.sleep(1.5)
+            watcher = gw.runtime.live.watcher
+            errors = watcher.poll_errors_total
+            # The outage is under way for the subscription: several of its polls have failed.
+            await eventually(
+                lambda: watcher.poll_errors_total >= errors + 3, 20, "3 failed status polls"
+            )
             assert codes(await gw.gql(JOBS)) == ["UPSTREAM_UNAVAILABLE"]
             async with httpx.AsyncClient(base_url=stack.emulator_url) as direct:
                 started = await direct.post(

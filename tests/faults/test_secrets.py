@@ -34,6 +34,7 @@ from syncgql.observability.redact import Redactor
 from tests.faults.conftest import Gateway, open_stack
 from tests.faults.helpers import JOBS, codes
 from tests.faults.upstream import Fault
+from tests.support import eventually
 
 
 def _canary(kind: str) -> str:
@@ -175,7 +176,8 @@ async def _drive(gw: Gateway, responses: list[httpx.Response]) -> list[str]:
         await post(UPDATE, {"s": f"Rows=5;Password={PASSWORD2}"})
         await post(READ_CONNECTION)
         gw.upstream.set(Fault())
-        await asyncio.sleep(0.05)
+        # This fault's calls are over (a slow forward, a huge body) before the next one's start.
+        await eventually(lambda: gw.upstream.in_flight == 0, 15, "the proxy answered every call")
     # The breaker may be open now: fail-fast answers are an error path too.
     await post(JOBS)
     await post('{ connection(name: "LeakTest") { name tables { name } } }')

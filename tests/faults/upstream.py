@@ -112,6 +112,8 @@ class FaultUpstream:
         self._rng = random.Random(self.seed)
         self.app = Starlette(routes=[Mount("/", app=self._asgi)], lifespan=None)
         self._arrived = asyncio.Event()
+        #: Requests the proxy is still handling (a slow fault's forward, a huge body, ...).
+        self.in_flight = 0
 
     def set(self, fault: Fault) -> None:
         """Switch the fault for the requests that follow."""
@@ -152,10 +154,14 @@ class FaultUpstream:
         outcome = fault.kind if faulty else "pass"
         self.calls.append(Call(method, path, outcome))
         self._arrived.set()
-        if not faulty:
-            await self._forward(scope, body, send)
-            return
-        await self._misbehave(fault, scope, body, receive, send)
+        self.in_flight += 1
+        try:
+            if not faulty:
+                await self._forward(scope, body, send)
+                return
+            await self._misbehave(fault, scope, body, receive, send)
+        finally:
+            self.in_flight -= 1
 
     async def _misbehave(
         self, fault: Fault, scope: Scope, body: bytes, receive: Receive, send: Send

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
@@ -22,34 +22,8 @@ from asgi_lifespan import LifespanManager
 from syncgql.app import create_app
 from syncgql.config import Settings
 from syncgql.emulator.app import load_credentials
-
-
-@dataclass
-class CountingTransport(httpx.AsyncBaseTransport):
-    """Records every upstream request (method and path with query) before forwarding it."""
-
-    inner: httpx.AsyncBaseTransport
-    calls: list[tuple[str, str]] = field(default_factory=list)
-    request_ids: list[str | None] = field(default_factory=list)
-    """``X-Request-ID`` of each call (parallel to ``calls``): tells one GraphQL request's calls
-    from background traffic such as the status watcher's polls."""
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.calls.append((request.method, request.url.path + "?" + request.url.query.decode()))
-        self.request_ids.append(request.headers.get("x-request-id"))
-        return await self.inner.handle_async_request(request)
-
-    def reset(self) -> None:
-        self.calls.clear()
-        self.request_ids.clear()
-
-    def calls_of(self, request_id: str) -> list[tuple[str, str]]:
-        """The calls made on behalf of the GraphQL request sent with ``x-request-id``."""
-        return [
-            call
-            for call, rid in zip(self.calls, self.request_ids, strict=True)
-            if rid == request_id
-        ]
+from tests.support import LIFESPAN_TIMEOUT, CountingTransport, Fault, Wrapper
+from tests.support.secretkey import with_test_key
 
 
 @dataclass
@@ -98,22 +72,19 @@ class Gateway:
 
 
 def make_settings(data_dir: Path, **kw: Any) -> Settings:
-    return Settings(data_dir=data_dir, **kw)
+    return Settings(**with_test_key({"data_dir": data_dir, **kw}))
 
 
 @pytest.fixture
 async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
-    counter: dict[str, CountingTransport] = {}
-
-    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
-        counter["t"] = CountingTransport(inner)
-        return counter["t"]
-
+    wrap = Wrapper()
     app = create_app(make_settings(tmp_path), wrap_transport=wrap)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(
+        app, startup_timeout=LIFESPAN_TIMEOUT, shutdown_timeout=LIFESPAN_TIMEOUT
+    ) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-            yield Gateway(http=http, upstream=counter["t"], app=app)
+            yield Gateway(http=http, upstream=wrap.last, app=app)
 
 
 def decoded_calls(transport: CountingTransport) -> list[tuple[str, str]]:
@@ -126,45 +97,22 @@ def query_params(url: str) -> dict[str, str]:
     return dict(parse_qsl(url.partition("?")[2]))
 
 
-Fault = Callable[[httpx.Request], Awaitable[httpx.Response | None]]
-"""Decides per upstream request: a response (or raise) to stand in for Sync, or ``None``."""
-
-
-@dataclass
-class FaultTransport(httpx.AsyncBaseTransport):
-    """Lets a test make the upstream fail (status, bad body, network error) for some requests."""
-
-    inner: httpx.AsyncBaseTransport
-    fault: Fault
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.fault(request)
-        if response is not None:
-            return response
-        return await self.inner.handle_async_request(request)
-
-
 @contextlib.asynccontextmanager
 async def open_gateway(
     data_dir: Path, *, fault: Fault | None = None, **settings: Any
 ) -> AsyncIterator[Gateway]:
     """A gateway with non-default settings (auth mode, service token …) on ``data_dir``.
 
-    ``fault`` sits between the counter and the emulator, so failed calls are counted too.
+    ``fault`` answers after the counter recorded the call, so failed calls are counted too.
     """
-    counter: dict[str, CountingTransport] = {}
-
-    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
-        if fault is not None:
-            inner = FaultTransport(inner, fault)
-        counter["t"] = CountingTransport(inner)
-        return counter["t"]
-
+    wrap = Wrapper(fault=fault)
     app = create_app(make_settings(data_dir, **settings), wrap_transport=wrap)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(
+        app, startup_timeout=LIFESPAN_TIMEOUT, shutdown_timeout=LIFESPAN_TIMEOUT
+    ) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-            yield Gateway(http=http, upstream=counter["t"], app=app)
+            yield Gateway(http=http, upstream=wrap.last, app=app)
 
 
 def emulator_tokens(data_dir: Path) -> dict[str, str]:

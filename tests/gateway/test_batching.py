@@ -202,6 +202,8 @@ async def test_tasks_of_many_jobs_take_one_call_whatever_the_number(gateway: Gat
     task_calls = [url for _, url in gateway.upstream.calls if "/tasks" in url]
     assert len(task_calls) == 1
     assert "%24filter" not in task_calls[0]
+    assert found[0] is not None
+    assert found[1] is not None
     assert [t.query for t in found[0]] == ["REPLICATE [customers]", "REPLICATE [orders]"]
     assert [t.query for t in found[1]] == ["REPLICATE [orders]"]
     assert all(tasks == [] for tasks in found[2:])

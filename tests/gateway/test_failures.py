@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.gateway.conftest import Fault, Gateway, open_gateway
+from tests.gateway.conftest import Gateway, open_gateway
+from tests.support import Fault
 
 INTERNALS = "java.lang.NullPointerException at com.cdata.sync.Internal(Secret.java:42)"
 
@@ -125,8 +126,7 @@ async def test_a_missing_object_is_null_without_error(gateway: Gateway) -> None:
 
 async def test_forged_run_id_does_not_degrade_history_reads(gateway: Gateway) -> None:
     data = await gateway.data(
-        'mutation { executeJob(name: "BrokenJob", wait: true) '
-        "{ ... on ExecuteJobSuccess { runId } } }"
+        'mutation { executeJob(name: "BrokenJob", wait: true) { ... on JobRunFailed { runId } } }'
     )
     run_id = data["executeJob"]["runId"]
     forged = base64.urlsafe_b64encode(b"JobRun:abc").decode()

@@ -403,7 +403,7 @@ async def test_nested_runs_pagination(gateway: Gateway) -> None:
     for _ in range(3):
         data = await gateway.data(
             'mutation { executeJob(name: "BrokenJob", wait: true) '
-            "{ ... on ExecuteJobSuccess { runId } } }"
+            "{ ... on JobRunFailed { runId } } }"
         )
         run_ids.append(data["executeJob"]["runId"])
     page1 = await gateway.data(
@@ -515,7 +515,7 @@ async def test_connection_with_tricky_name_through_every_relation(gateway: Gatew
     read = await gateway.data(
         """query($n: String!, $id: ID!) {
              connection(name: $n) { name jobs { name } tables { name } }
-             node(id: $id) { ... on Connection { name } }
+             node(id: $id) { ... on ConnectionEntity { name } }
              job(name: "FromTricky") { source { name } }
              jobs(filter: {source: {eq: $n}}) { nodes { name } } }""",
         {"n": name, "id": conn_id},

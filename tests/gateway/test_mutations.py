@@ -452,16 +452,36 @@ async def test_execute_job_and_wait(gateway: Gateway) -> None:
     assert {"customers", "orders"} <= {t["name"] for t in tables["connection"]["tables"]}
 
 
-async def test_failing_job_is_a_failed_run_not_an_error(gateway: Gateway) -> None:
+async def test_failing_job_is_a_typed_failed_run_not_success(gateway: Gateway) -> None:
+    # Fails on the old code, which answered ExecuteJobSuccess with status FAILED.
     run = await mutate(
         gateway,
         "executeJob",
         'executeJob(name: "BrokenJob", wait: true)',
-        "... on ExecuteJobSuccess { status detail tasks { query status detail } }",
+        """... on ExecuteJobSuccess { status }
+           ... on JobRunFailed { status detail runId recordsAffected errorCode
+                                 tasks { query status detail recordsAffected }
+                                 run { runId status } }""",
     )
+    assert run["__typename"] == "JobRunFailed"
     assert run["status"] == "FAILED"
+    assert run["errorCode"] == "RUN_FAILED"
     assert "missing_table" in run["detail"]
+    assert run["message"] == f"The run of job 'BrokenJob' failed: {run['detail']}"
     assert [t["status"] for t in run["tasks"]] == ["SUCCESS", "FAILED"]
+    assert run["recordsAffected"] == sum(t["recordsAffected"] or 0 for t in run["tasks"])
+    assert run["run"] == {"runId": run["runId"], "status": "FAILED"}
+    # The same through the interface every typed failure implements.
+    generic = await mutate(
+        gateway,
+        "executeQueries",
+        'executeQueries(name: "BrokenJob", queries: ["REPLICATE [missing_table]"], wait: true)',
+        "... on UserError { errorCode }",
+    )
+    assert generic["__typename"] == "JobRunFailed"
+    assert generic["code"] == "RUN_FAILED"  # the deprecated string field too
+    assert generic["errorCode"] == "RUN_FAILED"
+    assert "missing_table" in generic["message"]
 
 
 async def test_execute_queries(gateway: Gateway) -> None:

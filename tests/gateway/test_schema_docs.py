@@ -24,12 +24,7 @@ async def test_every_type_field_argument_and_enum_value_is_described(gateway: Ga
             f"{name}.{f['name']}({a['name']})"
             for f in t["fields"] or []
             for a in f["args"]
-            # Subscription arguments (subscriptions.py) are not described yet.
-            if not a["description"] and name != "Subscription"
+            if not a["description"]
         )
-        # RunStatus is the upstream client's enum (upstream/models.py): values not described yet.
-        if name != "RunStatus":
-            missing.extend(
-                f"{name}.{v['name']}" for v in t["enumValues"] or [] if not v["description"]
-            )
+        missing.extend(f"{name}.{v['name']}" for v in t["enumValues"] or [] if not v["description"])
     assert missing == []

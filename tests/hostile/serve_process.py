@@ -7,13 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-
-from tests.subscriptions.procs import free_port
+from tests.support import answers, eventually_sync, free_port
+from tests.support.secretkey import production_key_env
 
 
 @contextlib.contextmanager
@@ -32,19 +30,18 @@ def serve_process(tmp_path: Path, *flags: str) -> Iterator[tuple[str, subprocess
         *flags,
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCGQL_")}
+    env.update(production_key_env(flags))
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
+
+        def up() -> bool:
             assert process.poll() is None, log.read_text()
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
+            return answers(f"{url}/healthz")
+
+        eventually_sync(up, 60, log.read_text, interval=0.1)
         yield url, process
     finally:
         if process.poll() is None:

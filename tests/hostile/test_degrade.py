@@ -17,7 +17,6 @@ from tests.faults.upstream import Fault, only
 from tests.hostile.conftest import Stack
 from tests.hostile.test_poller import (
     create_admin,
-    eventually,
     metric,
     redis_server,
     run_job,
@@ -25,6 +24,7 @@ from tests.hostile.test_poller import (
     subscriber,
 )
 from tests.redis_server import RedisServer
+from tests.support import eventually
 
 __all__ = ["redis_server"]  # the fixture, shared with test_poller
 
@@ -66,9 +66,12 @@ async def test_lease_holder_with_revoked_token_hands_over_within_two_periods(
             text = (await a.http.get("/metrics")).text
             assert metric(text, "syncgql_watcher_lease_step_downs_total") == 1.0
             assert metric(text, "syncgql_watcher_polling") == 0.0
-            # Each replica's readiness says who polls; both stay ready.
+            # Each replica's readiness says who polls. A, whose service token Sync refuses, is
+            # not ready (callers without their own token would fail there: issue 15), so a
+            # balancer sends them to B; B stays ready.
             ready_a, ready_b = (await a.http.get("/readyz")), (await b.http.get("/readyz"))
-            assert ready_a.status_code == ready_b.status_code == 200
+            assert (ready_a.status_code, ready_b.status_code) == (503, 200), ready_a.text
+            assert ready_a.json()["upstream"]["credentials"] == "refused"
             assert ready_a.json()["events"]["poller"] == "follower"
             assert ready_b.json()["events"]["poller"] == "holder"
 

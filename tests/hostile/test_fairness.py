@@ -32,6 +32,10 @@ from tests.faults.helpers import JOBS, codes
 from tests.faults.upstream import Fault, only
 from tests.hostile.conftest import Gateway, Stack
 
+# Every test here races upstream timeouts against callers' latencies (p99 bounds, which codes
+# a slow-but-legal call gets): wall-clock behaviour, run without coverage tracing.
+pytestmark = pytest.mark.timing
+
 ABUSE = "{ runs(first: 1) { totalCount } }"
 """One upstream history read: the calls the proxy makes slow (the good caller reads jobs)."""
 
@@ -158,7 +162,12 @@ async def test_websocket_operations_share_the_callers_cap(stack: Stack, gateway:
         http_codes = await http_abuse
         await ws.close()
     ws_codes = [code for payload in answers.values() for code in codes(payload)]
-    assert set(ws_codes + http_codes) <= {"UPSTREAM_BUSY"}, ws_codes + http_codes
+    # Busy, as queued past their deadline; on a loaded machine a call can also leave the queue
+    # late and be cut off at the upstream (its own timeout), as in the test above.
+    assert "UPSTREAM_BUSY" in ws_codes + http_codes, ws_codes + http_codes
+    assert set(ws_codes + http_codes) <= {"UPSTREAM_BUSY", "UPSTREAM_TIMEOUT"}, (
+        ws_codes + http_codes
+    )
     assert good_codes == []
     assert p99(latencies) < 1.0, p99(latencies)
 
@@ -169,6 +178,7 @@ async def test_waiting_for_a_pool_slot_never_feeds_the_breaker(stack: Stack) -> 
         profile=Profile.PRODUCTION,
         rate_limit=0,
         max_calls_per_caller=0,
+        upstream_max_in_flight=0,  # issue 12: its cap (16) would keep the pool from filling
         read_timeout=6.0,
         request_timeout=8.0,
     ) as gateway:

@@ -14,7 +14,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -28,6 +28,7 @@ from syncgql.errors import ConfigError
 from tests.hostile.conftest import Gateway, Stack
 from tests.redis_server import RedisServer, redis_available
 from tests.subscriptions.conftest import TRANSPORT_WS, WsClient
+from tests.support import eventually
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -69,15 +70,6 @@ async def run_job(stack: Stack, name: str = JOB) -> None:
     async with admin_rest(stack) as rest:
         response = await rest.post("executeJob", json={"JobName": name, "WaitForResults": "false"})
     assert response.status_code == 200, response.text
-
-
-async def eventually(predicate: Callable[[], bool], within: float, what: str) -> None:
-    """Wait for a condition (polled every 50 ms), failing with ``what`` after ``within`` s."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not predicate():
-        assert loop.time() < deadline, f"not within {within} s: {what}"
-        await asyncio.sleep(0.05)
 
 
 @contextlib.asynccontextmanager
@@ -286,6 +278,7 @@ async def test_revoked_poller_token_warns_once_backs_off_shows_and_recovers(
             assert ready.status_code == 200, ready.text
             report = ready.json()
             assert report["events"]["pollError"] == "UNAUTHENTICATED"
+            assert "upstream: service credentials refused" in report["degraded"]
             assert any("status polls fail" in reason for reason in report["degraded"])
 
             # The token works again: the poller recovers by itself and the run is delivered.
@@ -297,7 +290,12 @@ async def test_revoked_poller_token_warns_once_backs_off_shows_and_recovers(
             assert not watcher.failing
             text = (await gw.http.get("/metrics")).text
             assert metric(text, "syncgql_watcher_poll_failing") == 0.0
-            assert (await gw.http.get("/readyz")).json()["degraded"] == []
+
+            # (readiness caches its upstream check for 2 s)
+            async def nothing_degraded() -> bool:
+                return bool((await gw.http.get("/readyz")).json()["degraded"] == [])
+
+            await eventually(nothing_degraded, 10, "readiness without degradations")
             recovered = [r for r in caplog.records if "poll recovered" in r.getMessage()]
             assert len(recovered) == 1
 

@@ -94,7 +94,7 @@ async def _cut_off(gw: Gateway, *, action: str) -> httpx.Response:
         return await waiting
 
 
-SLOW_GATEWAY = {"read_timeout": 30.0, "request_timeout": 30.0}
+SLOW_GATEWAY: dict[str, Any] = {"read_timeout": 30.0, "request_timeout": 30.0}
 
 
 async def test_cut_off_with_a_run_going_gives_its_run_id(stack: Stack) -> None:

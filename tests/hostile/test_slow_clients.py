@@ -22,8 +22,8 @@ import pytest
 
 from tests.hostile.conftest import Stack
 from tests.hostile.serve_process import serve_process
-from tests.subscriptions.procs import free_port
 from tests.subscriptions.test_lb import NGINX, nginx_config, start_nginx
+from tests.support import free_port
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -22,6 +22,7 @@ from websockets.typing import Subprotocol
 from syncgql.config import AuthMode, Profile
 from tests.hostile.conftest import Gateway, Stack
 from tests.redis_server import RedisServer
+from tests.support import eventually
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -87,7 +88,7 @@ class Ws:
 def _errors(message: dict[str, Any]) -> list[dict[str, Any]]:
     payload = message.get("payload")
     if message["type"] == "error":
-        return payload if isinstance(payload, list) else [payload]
+        return payload if isinstance(payload, list) else [payload or {}]
     return list((payload or {}).get("errors") or [])
 
 
@@ -108,13 +109,6 @@ async def ws_connect(
         max_size=None,
     ) as socket:
         yield Ws(socket, protocol)
-
-
-async def eventually(predicate: Any, within: float = 10) -> None:
-    async with asyncio.timeout(within):
-        # The state belongs to the gateway, which offers no event to await.
-        while not predicate():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
 
 
 def rest(stack: Stack, token: str | None = None) -> httpx.AsyncClient:
@@ -142,6 +136,7 @@ def upstream_reads(stack: Stack) -> int:
 # ------------------------------------------------------------------ 1. rate limits
 
 
+@pytest.mark.timing
 async def test_operations_on_a_socket_count_against_the_callers_rate_limit(
     stack: Stack,
 ) -> None:
@@ -181,9 +176,13 @@ async def test_operations_on_a_socket_count_against_the_callers_rate_limit(
             await asyncio.sleep(0.2)  # one token at 20/s takes 50 ms
             op = await ws.start("{ __typename }")
             message = await ws.recv()
-            assert message["id"] == op and message["type"] == "next", message
+            while message["id"] != op:  # an earlier operation's late "complete"
+                assert message["type"] == "complete", message
+                message = await ws.recv()
+            assert message["type"] == "next", message
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_subscribe_complete_churn_is_rate_limited(stack: Stack, protocol: str) -> None:
     """Subscribing and completing in a loop costs a token per subscribe, on both protocols;
@@ -192,6 +191,7 @@ async def test_subscribe_complete_churn_is_rate_limited(stack: Stack, protocol: 
         async with asyncio.timeout(60), ws_connect(gateway, protocol) as ws:
             assert (await ws.init())["type"] == "connection_ack"
             limited = 0
+            started = time.monotonic()
             for _ in range(60):
                 op = await ws.start(STATUS, {"jobs": ["DemoToWarehouse"]})
                 message = await ws.recv()
@@ -207,20 +207,33 @@ async def test_subscribe_complete_churn_is_rate_limited(stack: Stack, protocol: 
                     # graphql-ws answers a stop with a complete for that id.
                     while (await ws.recv())["type"] != "complete":
                         pass
-            assert limited >= 40, limited
+            # Relative to the time taken: the bucket refills 10 tokens a second, so a loaded
+            # machine that takes longer lets more through; without a limit none is refused.
+            elapsed = time.monotonic() - started
+            assert limited >= 60 - (10 + 10 * elapsed) - 2, (limited, elapsed)
+            assert limited >= 1, (limited, elapsed)
         await eventually(lambda: gateway.runtime.live.subscriber_count() == 0)
 
 
 # ------------------------------------------------------------------ 2. many subscriptions
 
 
+# 3,000 subscriptions at once load the machine: their first states' upstream reads wait behind
+# the crowd's handshakes in the one event loop, and a loaded 2-core box took over the 4 s default
+# deadline (UPSTREAM_TIMEOUT), and at load 8 the 2 s connect timeout to the (same-loop) proxy.
+# What this test guards is a count (a handful of upstream reads, not
+# one per subscription), so the upstream bounds are generous. Line tracing (coverage) multiplies
+# the work, so it still runs with the untraced timing tests.
+@pytest.mark.timing
 async def test_3000_subscriptions_cost_a_bounded_number_of_upstream_calls(stack: Stack) -> None:
     """300 sockets x 10 subscriptions with the same user's token: every socket is accepted,
     every subscription gets its first state, and the upstream sees a handful of calls."""
     token = await new_user(stack, "crowd")
     sockets, per_socket = 300, 10
     jobs = ["DemoToWarehouse", "NightlyOrders", "SlowOrders", "BrokenJob"]
-    async with stack.gateway(auth=AuthMode.FORWARD, read_timeout=10.0) as gateway:
+    async with stack.gateway(
+        auth=AuthMode.FORWARD, connect_timeout=30.0, read_timeout=60.0, request_timeout=60.0
+    ) as gateway:
         stack.upstream.reset()
         acked = 0
         firsts = 0
@@ -242,7 +255,7 @@ async def test_3000_subscriptions_cost_a_bounded_number_of_upstream_calls(stack:
                     pending.discard(message["id"])
                     firsts += 1
 
-        async with asyncio.timeout(120), contextlib.AsyncExitStack() as exits:
+        async with asyncio.timeout(300), contextlib.AsyncExitStack() as exits:
             await asyncio.gather(*(one(exits) for _ in range(sockets)))
             assert acked == sockets
             assert firsts == sockets * per_socket
@@ -408,9 +421,9 @@ async def test_events_are_keyed_by_workspace_and_job(stack: Stack, fanout: str |
                     break
             assert change["runId"] != w2_run_id, change
             assert in_default
-        # With Redis each watcher (default and W2's) listens on its control topic.
-        left = 0 if fanout is None else 2
-        await eventually(lambda: gateway.runtime.live.subscriber_count() == left)
+        # (With Redis each watcher also listens on its control topic: the gateway's own
+        # reader, not a subscriber.)
+        await eventually(lambda: gateway.runtime.live.subscriber_count() == 0)
 
 
 # ------------------------------------------------------------------ 5. bad credentials

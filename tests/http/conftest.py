@@ -1,13 +1,9 @@
 """Fixtures of the HTTP tests: in-process clients and a real uvicorn socket on 127.0.0.1."""
 
-import asyncio
 import hashlib
 import json
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,10 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from tests.http.toy import ToyState, make_app
+from tests.support import serve_in_thread
 
 
 @pytest.fixture
@@ -45,29 +41,8 @@ class LiveServer:
 @contextmanager
 def serve(app: Starlette) -> Iterator[str]:
     """Run ``app`` under uvicorn on a free 127.0.0.1 port in a thread; yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="websockets-sansio")
-    server = uvicorn.Server(config)
-
-    def run() -> None:
-        asyncio.run(server.serve(sockets=[sock]))
-
-    thread = threading.Thread(target=run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start within 10 s")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_in_thread(app, lifespan="off", ws="websockets-sansio") as served:
+        yield served.base_url
 
 
 @pytest.fixture(scope="module")
@@ -91,27 +66,32 @@ def require_tool(name: str, hint: str) -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def node_helpers() -> Path:
-    """Return tests/http/node with its npm packages installed (``npm ci`` when the lock changed)."""
+def npm_installed(node_dir: Path) -> Path:
+    """``node_dir`` with its pinned npm packages installed (``npm ci`` when its lock changed)."""
     require_tool("node", "apt-get install -y nodejs npm")
     npm = require_tool("npm", "apt-get install -y nodejs npm")
-    lock = (NODE_DIR / "package-lock.json").read_bytes()
-    stamp = NODE_DIR / "node_modules" / ".syncgql-install-stamp"
+    lock = (node_dir / "package-lock.json").read_bytes()
+    stamp = node_dir / "node_modules" / ".syncgql-install-stamp"
     digest = hashlib.sha256(lock).hexdigest()
     if not stamp.is_file() or stamp.read_text() != digest:
         done = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=NODE_DIR,
+            cwd=node_dir,
             capture_output=True,
             text=True,
             timeout=300,
             check=False,
         )
         if done.returncode != 0:
-            pytest.fail(f"npm ci in {NODE_DIR} failed:\n{done.stdout}\n{done.stderr}")
+            pytest.fail(f"npm ci in {node_dir} failed:\n{done.stdout}\n{done.stderr}")
         stamp.write_text(digest)
-    return NODE_DIR
+    return node_dir
+
+
+@pytest.fixture(scope="session")
+def node_helpers() -> Path:
+    """Return tests/http/node with its npm packages installed."""
+    return npm_installed(NODE_DIR)
 
 
 @pytest.fixture(scope="session")

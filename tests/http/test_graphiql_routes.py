@@ -8,7 +8,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from syncgql.graphiql import graphiql_routes
+from syncgql.graphiql import graphiql_routes, missing_assets_hint
 from tests.http.toy import make_app
 
 
@@ -107,8 +107,10 @@ async def test_missing_bundle_answers_503_with_the_build_command(tmp_path: Path)
         asset = await c.get("/graphiql/assets/graphiql-ABC123.js")
     for r in (page, asset):
         assert r.status_code == 503
-        assert r.headers["content-type"].startswith("text/plain")
-        assert "scripts/build-graphiql.sh" in r.text
+        # A GraphQL-shaped error body, like every other refusal of syncgql.
+        assert r.headers["content-type"].startswith("application/json")
+        assert r.json()["errors"][0]["extensions"]["code"] == "GRAPHIQL_NOT_BUILT"
+        assert "scripts/build-graphiql.sh" in r.json()["errors"][0]["message"]
         assert "Traceback" not in r.text
 
 
@@ -126,3 +128,22 @@ async def test_disabled_graphiql_has_no_routes(bundle: Path) -> None:
     async with client_for(app) as c:
         assert (await c.get("/graphiql")).status_code == 404
         assert (await c.get("/graphiql/assets/graphiql-ABC123.js")).status_code == 404
+
+
+def test_an_installed_package_without_assets_is_not_told_to_run_a_repository_script(
+    tmp_path: Path,
+) -> None:
+    # A wheel or an image has no scripts/ beside the package: the text says what its user can do.
+    hint = missing_assets_hint(tmp_path / "never-built", build_script=tmp_path / "absent.sh")
+    assert "scripts/build-graphiql.sh" not in hint
+    assert "npm" not in hint
+    assert str(tmp_path) not in hint
+    assert "pip install" in hint
+    assert "GraphQL endpoint works" in hint
+
+
+def test_a_source_checkout_without_assets_is_told_the_build_command(tmp_path: Path) -> None:
+    script = tmp_path / "build-graphiql.sh"
+    script.write_text("#!/bin/sh\n")
+    hint = missing_assets_hint(tmp_path / "never-built", build_script=script)
+    assert "scripts/build-graphiql.sh" in hint

@@ -27,7 +27,9 @@ def test_graphql_over_http_audits_pass(live_server: LiveServer, node_helpers: Pa
 
 async def test_subscription_over_graphql_transport_ws(live_server: LiveServer) -> None:
     url = live_server.url.replace("http://", "ws://") + "/graphql"
-    async with websockets.connect(url, subprotocols=["graphql-transport-ws"], open_timeout=5) as ws:
+    async with websockets.connect(
+        url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")], open_timeout=5
+    ) as ws:
         assert ws.subprotocol == "graphql-transport-ws"
         await ws.send(json.dumps({"type": "connection_init"}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from syncgql.app import create_app
 from syncgql.config import Settings
 from tests.http.conftest import require_tool, run_node
+from tests.support import serve_in_thread
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -23,26 +19,8 @@ CHROMIUM = "/usr/bin/chromium"
 def gateway_url(tmp_path: Path) -> Iterator[str]:
     """The real gateway with its lifespan (emulator, watcher) on a free port, in a thread."""
     app = create_app(Settings(data_dir=tmp_path))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(
-        target=lambda: asyncio.run(server.serve(sockets=[sock])), name="gateway", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "gateway did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-        sock.close()
-    assert not thread.is_alive()
+    with serve_in_thread(app) as served:
+        yield served.base_url
 
 
 @pytest.mark.browser

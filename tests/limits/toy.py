@@ -57,22 +57,22 @@ class Job:
     name: str
     status: str
 
-    @strawberry.field(metadata=UPSTREAM)  # type: ignore[untyped-decorator]
+    @strawberry.field(metadata=UPSTREAM)
     def last_run(self, info: Info) -> Run | None:
         _count(info, "lastRun")
         return Run(id=strawberry.ID("1"), status="SUCCESS")
 
-    @strawberry.field(metadata={**UPSTREAM, LIST_SIZE_METADATA_KEY: 10})  # type: ignore[untyped-decorator]
+    @strawberry.field(metadata={**UPSTREAM, LIST_SIZE_METADATA_KEY: 10})
     def tasks(self, info: Info) -> list[Task]:
         _count(info, "tasks")
         return [Task(id=strawberry.ID("1"), query="REPLICATE a")]
 
-    @strawberry.field(metadata=UPSTREAM)  # type: ignore[untyped-decorator]
+    @strawberry.field(metadata=UPSTREAM)
     def source(self, info: Info) -> Endpoint:
         _count(info, "source")
         return Endpoint(name="src", provider="sqlite")
 
-    @strawberry.field(metadata=UPSTREAM)  # type: ignore[untyped-decorator]
+    @strawberry.field(metadata=UPSTREAM)
     def destination(self, info: Info) -> Endpoint:
         _count(info, "destination")
         return Endpoint(name="dst", provider="csv")
@@ -139,7 +139,7 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(metadata={**UPSTREAM, ACTION_METADATA_KEY: True})  # type: ignore[untyped-decorator]
+    @strawberry.mutation(metadata={**UPSTREAM, ACTION_METADATA_KEY: True})
     def execute_job(self, info: Info, name: str) -> Job:
         _count(info, "executeJob")
         return Job(name=name, status="RUNNING")

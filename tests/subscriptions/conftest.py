@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,24 +16,10 @@ from websockets.typing import Subprotocol
 
 from syncgql.app import create_app
 from syncgql.config import Settings
+from tests.support import Wrapper, eventually, serve_in_loop
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
-
-
-class CountingTransport(httpx.AsyncBaseTransport):
-    """Counts the upstream calls one gateway makes, by last path segment (e.g. getJobStatus)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.calls: Counter[str] = Counter()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.calls[request.url.path.rstrip("/").rsplit("/", 1)[-1]] += 1
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 @dataclass
@@ -48,7 +31,7 @@ class LiveServer:
     app: Any
     http: httpx.AsyncClient
     server: uvicorn.Server
-    counters: list[CountingTransport] = field(default_factory=list)
+    upstream: Wrapper = field(default_factory=Wrapper)
 
     @property
     def runtime(self) -> Any:
@@ -56,7 +39,7 @@ class LiveServer:
 
     def upstream_calls(self, name: str = "getJobStatus") -> int:
         """Calls of one kind this gateway made upstream so far."""
-        return sum(counter.calls[name] for counter in self.counters)
+        return self.upstream.count(name)
 
     async def gql(self, query: str, **variables: Any) -> dict[str, Any]:
         response = await self.http.post("/graphql", json={"query": query, "variables": variables})
@@ -69,14 +52,6 @@ class LiveServer:
         await eventually(lambda: self.runtime.live.subscriber_count() == 0, within)
 
 
-async def eventually(predicate: Callable[[], bool], within: float = 10) -> None:
-    """Wait until ``predicate()`` holds, checking every 20 ms; fail after ``within`` s."""
-    async with asyncio.timeout(within):
-        # Polling: the state belongs to other components that offer no event to await.
-        while not predicate():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-
-
 async def serve(
     settings: Settings,
     *,
@@ -87,37 +62,15 @@ async def serve(
     Every upstream call goes through a :class:`CountingTransport`; ``prepare`` sees the app
     before its lifespan starts (e.g. to shorten the lease period).
     """
-    counters: list[CountingTransport] = []
-
-    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
-        counter = CountingTransport(inner)
-        counters.append(counter)
-        return counter
-
+    wrap = Wrapper()
     app = create_app(settings, wrap_transport=wrap)
     if prepare is not None:
         prepare(app)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws_per_message_deflate=False, lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        async with asyncio.timeout(20):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.02)
-        base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-            yield LiveServer(base, f"ws://127.0.0.1:{port}/graphql", app, http, server, counters)
-    finally:
-        server.should_exit = True
-        async with asyncio.timeout(20):
-            await task
-        sock.close()
+    async with (
+        serve_in_loop(app) as served,
+        httpx.AsyncClient(base_url=served.base_url, timeout=30) as http,
+    ):
+        yield LiveServer(served.base_url, served.ws_url, app, http, served.server, wrap)
 
 
 @pytest.fixture

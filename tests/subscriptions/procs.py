@@ -6,11 +6,9 @@ any local user can read).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -20,12 +18,7 @@ from typing import Any
 
 import httpx
 
-
-def free_port() -> int:
-    """A port free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support import answers_async, eventually, free_port
 
 
 class Proc:
@@ -54,17 +47,14 @@ class Proc:
 
     async def wait_ready(self, url: str, headers: dict[str, str] | None = None) -> None:
         """Poll ``url`` until it answers 200 (or fail with the process's log)."""
+
+        async def ready() -> bool:
+            if not self.alive:
+                raise RuntimeError(f"{self.name} exited:\n{self.log()}")
+            return await answers_async(http, url, headers)
+
         async with httpx.AsyncClient(timeout=2) as http:
-            for _ in range(300):
-                if not self.alive:
-                    raise RuntimeError(f"{self.name} exited:\n{self.log()}")
-                try:
-                    if (await http.get(url, headers=headers)).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise RuntimeError(f"{self.name} not ready:\n{self.log()}")
+            await eventually(ready, 60, lambda: f"{self.name} ready:\n{self.log()}", interval=0.05)
 
     def kill(self) -> None:
         """SIGKILL the process group (a crash: nothing is released) and reap it."""
@@ -123,6 +113,23 @@ class EmulatorProc(Proc):
             rows: list[dict[str, Any]] = response.json()["value"]
         # Not the request-log reads themselves, whose own URLs quote the filter.
         return [row for row in rows if row["URL"].split("?")[0].endswith("/getJobStatus")]
+
+    async def logged_through(self, moment: float, within: float = 20.0) -> None:
+        """Wait until the request log is written up to ``moment`` (wall clock).
+
+        The emulator stamps entries as it appends them, in order, and writes them in batches
+        (at most ~0.5 s late): once an entry stamped after ``moment`` is in the log, every
+        earlier one is too. Each check is itself a logged request, so the log always moves on.
+        """
+
+        async def written() -> bool:
+            async with self.rest() as rest:
+                response = await rest.get("requests", params={"$select": "Timestamp"})
+                assert response.status_code == 200, response.text
+                rows: list[dict[str, Any]] = response.json()["value"]
+            return any(datetime.fromisoformat(r["Timestamp"]).timestamp() > moment for r in rows)
+
+        await eventually(written, within, f"the request log written up to {moment}", interval=0.1)
 
     async def status_polls_by_user(self, since: float = 0.0, until: float = 1e12) -> Counter[str]:
         """``getJobStatus`` calls logged between two wall-clock times, per user."""

@@ -18,9 +18,9 @@ from tests.subscriptions.conftest import (
     LiveServer,
     WsClient,
     connect,
-    eventually,
     serve,
 )
+from tests.support import eventually
 
 STATUS = """subscription($jobs: [String!]) {
   jobStatusChanged(jobNames: $jobs) { jobName status }

@@ -24,7 +24,8 @@ from websockets.typing import Subprotocol
 
 from tests.redis_server import RedisServer, redis_available
 from tests.subscriptions.conftest import LEGACY_WS, TRANSPORT_WS, WsClient
-from tests.subscriptions.procs import EmulatorProc, GatewayProc, Proc, free_port
+from tests.subscriptions.procs import EmulatorProc, GatewayProc, Proc
+from tests.support import answers_async, eventually, free_port
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(90)]
 
@@ -119,15 +120,13 @@ async def topology(tmp_path: Path, redis_url: str) -> AsyncIterator[Topology]:
         config = nginx_config(lb_dir, port, replicas)
         nginx = start_nginx(config)
         lb_url = f"http://127.0.0.1:{port}"
+
+        async def lb_up() -> bool:
+            assert nginx.poll() is None, (lb_dir / "error.log").read_text()
+            return await answers_async(http, lb_url + "/lb-healthz")
+
         async with httpx.AsyncClient(timeout=2) as http:
-            for _ in range(200):
-                assert nginx.poll() is None, (lb_dir / "error.log").read_text()
-                try:
-                    if (await http.get(lb_url + "/lb-healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
+            await eventually(lb_up, 20, "nginx answers /lb-healthz", interval=0.05)
         yield Topology(emulator, replicas, lb_url)
     finally:
         if nginx is not None:
@@ -167,7 +166,7 @@ async def test_load_balancer_upgrades_websockets_and_survives_a_replica(
             assert seen[-1]["recordsAffected"] == 5000
         # The polling replica dies: the LB sends new clients to the other, which takes the
         # polling lease over and still streams runs.
-        await asyncio.sleep(0.8)  # the emulator's request log is written in batches
+        await topology.emulator.logged_through(time.time())
         polls = await topology.emulator.status_polls_by_user(since)
         # One poller for the cluster. The other replica may read a new subscriber's first
         # state once (with that subscriber's credentials) when its cache is still empty.

@@ -76,8 +76,7 @@ async def cluster(tmp_path: Path, redis_url: str) -> AsyncIterator[Cluster]:
 
 
 async def _polls(emulator: EmulatorProc, since: float, until: float = 1e12) -> Counter[str]:
-    # The emulator writes its request log in batches (at most ~0.5 s late).
-    await asyncio.sleep(0.8)
+    await emulator.logged_through(min(until, time.time()))
     return await emulator.status_polls_by_user(since, until)
 
 

@@ -11,9 +11,11 @@ import pytest
 import websockets
 from websockets.typing import Subprotocol
 
+from syncgql.events import connect_redis
 from tests.redis_server import RedisServer, redis_available
 from tests.subscriptions.conftest import TRANSPORT_WS, WsClient
 from tests.subscriptions.procs import EmulatorProc, GatewayProc, Proc
+from tests.support import eventually
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(90)]
 
@@ -21,6 +23,14 @@ STATUS = """subscription($jobs: [String!]) {
   jobStatusChanged(jobNames: $jobs) { jobName status recordsAffected }
 }"""
 POLL = 0.2
+
+
+async def _lease_held(redis_url: str) -> bool:
+    redis = connect_redis(redis_url)
+    try:
+        return bool(await redis.keys("syncgql:*:lease:status"))
+    finally:
+        await redis.aclose()
 
 
 @pytest.fixture
@@ -62,11 +72,13 @@ async def test_workers_share_one_poller_and_fan_out(tmp_path: Path, redis_url: s
                     ops.append(await client.subscribe(STATUS, {"jobs": ["DemoToWarehouse"]}))
                     first = (await client.next_data(ops[-1]))["jobStatusChanged"]
                     assert first["status"] == "NEVER_RUN"
-                await asyncio.sleep(1.0)  # both workers settled (first polls, lease)
+                # Both workers settled: one holds the polling lease and its polls are logged.
+                await eventually(lambda: _lease_held(redis_url), 20, "a worker holds the lease")
+                await emulator.logged_through(time.time())
                 start = time.time()
-                await asyncio.sleep(3.0)
+                await asyncio.sleep(3.0)  # the window the polls are counted in
                 end = time.time()
-                await asyncio.sleep(0.8)  # the emulator's request log is written in batches
+                await emulator.logged_through(end)
                 polls = sum((await emulator.status_polls_by_user(start, end)).values())
                 # One poller for both workers: ~window/interval polls, not twice that.
                 expected = (end - start) / POLL

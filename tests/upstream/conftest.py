@@ -66,7 +66,8 @@ class FakeUpstream:
         if isinstance(reply, httpx.Response):
             return reply
         result = reply(request)
-        return await result if asyncio.iscoroutine(result) else result
+        response: httpx.Response = await result if asyncio.iscoroutine(result) else result
+        return response
 
     @property
     def transport(self) -> httpx.MockTransport:

@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from syncgql.errors import UpstreamBadRequestError, UpstreamNotFoundError
+from syncgql.loaders import Loaders
 from syncgql.upstream import (
     ClientOptions,
     Contains,
@@ -16,6 +17,14 @@ from syncgql.upstream import (
     Eq,
     ODataQuery,
     RunStatus,
+)
+from syncgql.upstream.writes import (
+    JobCreate,
+    JobUpdate,
+    TaskCreate,
+    TaskUpdate,
+    UserCreate,
+    UserUpdate,
 )
 from tests.upstream.conftest import FAST_RETRY, TOKEN, FakeUpstream, json_reply
 
@@ -125,16 +134,17 @@ async def test_create_update_delete_requests(make_client):
     upstream = FakeUpstream(JOB, JOB, httpx.Response(204))
     client = make_client(upstream, workspace="Finance")
     job = await client.jobs.create(
-        {
-            "JobName": "DemoToWarehouse",
-            "Source": "DemoSource",
-            "Scheduled": True,
-            "BatchSize": 500,
-            "Query": ["REPLICATE [customers]", "REPLICATE [orders]"],
-        }
+        JobCreate(
+            name="DemoToWarehouse",
+            source="DemoSource",
+            destination="Warehouse",
+            scheduled=True,
+            batch_size=500,
+            queries=["REPLICATE [customers]", "REPLICATE [orders]"],
+        )
     )
     assert job.job_name == "DemoToWarehouse"
-    await client.jobs.update("Demo To", {"Scheduled": False})
+    await client.jobs.update("Demo To", JobUpdate(scheduled=False))
     await client.jobs.delete("Demo To")
     create, update, delete = upstream.requests
     assert (create.method, path(create)) == ("POST", "/api.rsc/jobs")
@@ -142,6 +152,7 @@ async def test_create_update_delete_requests(make_client):
     assert orjson.loads(create.content) == {
         "JobName": "DemoToWarehouse",
         "Source": "DemoSource",
+        "Destination": "Warehouse",
         "Scheduled": True,
         "BatchSize": 500,
         "Query#1": "REPLICATE [customers]",
@@ -160,7 +171,9 @@ async def test_create_update_delete_requests(make_client):
 
 async def test_create_with_empty_answer_reads_back(make_client):
     upstream = FakeUpstream(httpx.Response(201), JOB)
-    job = await make_client(upstream).jobs.create({"JobName": "DemoToWarehouse"})
+    job = await make_client(upstream).jobs.create(
+        JobCreate(name="DemoToWarehouse", source="DemoSource", destination="Warehouse")
+    )
     assert job.job_name == "DemoToWarehouse"
     assert [r.method for r in upstream.requests] == ["POST", "GET"]
 
@@ -195,12 +208,12 @@ async def test_users_create_many_and_update(make_client):
     client = make_client(upstream)
     users = await client.users.create_many(
         [
-            {"User": "a", "Password": "Pw-1234567!", "Roles": "cdata_admin", "Active": True},
-            {"User": "b", "Password": "Pw-7654321!", "Roles": "cdata_support", "Active": False},
+            UserCreate(name="a", password="Pw-1234567!", roles=["cdata_admin"], active=True),
+            UserCreate(name="b", password="Pw-7654321!", roles=["cdata_support"], active=False),
         ]
     )
     assert [u.user for u in users] == ["admin", "operator"]
-    updated = await client.users.update("newuser", {"Active": True, "ExpiredIn": 30})
+    updated = await client.users.update("newuser", UserUpdate(active=True, expired_in=30))
     assert updated.user == "newuser"
     bulk, put = upstream.requests
     assert path(bulk) == "/api.rsc/createUsers"
@@ -237,9 +250,13 @@ async def test_tasks_requests(make_client):
     grouped = await client.tasks.for_jobs(["DemoToWarehouse", "Empty", "DemoToWarehouse"])
     assert [t.index for t in grouped["DemoToWarehouse"]] == [1, 2]
     assert grouped["Empty"] == []
-    created = await client.tasks.create("DemoToWarehouse", query="REPLICATE [x]", index=3)
+    created = await client.tasks.create(
+        TaskCreate(job_name="DemoToWarehouse", query="REPLICATE [x]", index=3)
+    )
     assert created.task_id == "1868391712871301123"
-    await client.tasks.update("DemoToWarehouse", "1868391712871301123", query="REPLICATE [y]")
+    await client.tasks.update(
+        TaskUpdate(job_name="DemoToWarehouse", task_id="1868391712871301123", query="REPLICATE [y]")
+    )
     await client.tasks.delete("DemoToWarehouse", "1868391712871301123")
     get_one, get_many, post, put, delete = upstream.requests
     assert path(get_one) == "/api.rsc/tasks('DemoToWarehouse')"
@@ -430,11 +447,14 @@ async def test_latest_runs_in_two_calls(make_client):
         return json_reply(fixture="history_list.json")(request)
 
     upstream = FakeUpstream(router=router)
-    latest = await make_client(upstream).history.latest_for_jobs(
+    loaders = Loaders(make_client(upstream))
+    demo, nightly, again = await loaders.last_run.load_many(
         ["DemoToWarehouse", "NightlyOrders", "DemoToWarehouse"]
     )
-    assert list(latest) == ["DemoToWarehouse"]
-    assert latest["DemoToWarehouse"].id == "1868391712871301377"
+    assert nightly is None
+    assert demo is again
+    assert demo is not None
+    assert demo.id == "1868391712871301377"
     status_call, history_call = upstream.requests
     assert orjson.loads(status_call.content) == {}
     assert params(history_call) == {"$filter": "Id eq '1868391712871301377'"}
@@ -447,8 +467,9 @@ async def test_latest_runs_without_run_ids_fall_back_to_names(make_client):
         return json_reply(fixture="history_list.json")(request)
 
     upstream = FakeUpstream(router=router)
-    latest = await make_client(upstream).history.latest_for_jobs(["demotowarehouse"])
-    assert latest["demotowarehouse"].id == "1868391712871301378"  # newest first
+    latest = await Loaders(make_client(upstream)).last_run.get("demotowarehouse")
+    assert latest is not None
+    assert latest.id == "1868391712871301378"  # newest first
     history_call = upstream.requests[1]
     assert params(history_call) == {
         "$filter": "JobName eq 'demotowarehouse'",

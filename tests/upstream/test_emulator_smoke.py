@@ -14,6 +14,7 @@ import pytest
 
 from syncgql.emulator import Emulator, EmulatorConfig
 from syncgql.errors import UpstreamAuthError, UpstreamConflictError, UpstreamNotFoundError
+from syncgql.loaders import Loaders
 from syncgql.upstream import (
     ClientOptions,
     Contains,
@@ -25,6 +26,7 @@ from syncgql.upstream import (
     RunStatus,
     SyncClient,
 )
+from syncgql.upstream.writes import JobCreate, JobUpdate, TaskCreate
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ async def client(emulator: Emulator) -> AsyncIterator[SyncClient]:
 
 async def test_reads(client: SyncClient) -> None:
     page = await client.jobs.list(ODataQuery(orderby=(("JobName", False),), count=True))
-    names = [j.job_name for j in page.items]
+    names = [j.job_name or "" for j in page.items]
     assert names == sorted(names)
     assert "DemoToWarehouse" in names
     assert page.count == len(names)
@@ -105,25 +107,24 @@ async def test_run_a_job_and_read_its_traces(client: SyncClient) -> None:
     assert per_query[0].status is RunStatus.SUCCESS
     with pytest.raises(UpstreamConflictError):
         await client.cancel_job("DemoToWarehouse")
-    latest = await client.history.latest_for_jobs(["DemoToWarehouse", "NightlyOrders", "Nope"])
-    assert list(latest) == ["DemoToWarehouse"]
-    assert latest["DemoToWarehouse"].id == run_id
+    latest = await Loaders(client).last_run.load_many(["DemoToWarehouse", "NightlyOrders", "Nope"])
+    assert [run.id if run else None for run in latest] == [run_id, None, None]
 
 
 async def test_writes_and_connections(client: SyncClient) -> None:
     job = await client.jobs.create(
-        {
-            "JobName": "It's new",
-            "Source": "DemoSource",
-            "Destination": "Warehouse",
-            "Query": ["REPLICATE [products]"],
-        }
+        JobCreate(
+            name="It's new",
+            source="DemoSource",
+            destination="Warehouse",
+            queries=["REPLICATE [products]"],
+        )
     )
     assert job.job_name == "It's new"
-    task = await client.tasks.create("It's new", query="REPLICATE [customers]")
+    task = await client.tasks.create(TaskCreate(job_name="It's new", query="REPLICATE [customers]"))
     assert task.task_id
     assert task.job_name == "It's new"
-    updated = await client.jobs.update("It's new", {"BatchSize": 50})
+    updated = await client.jobs.update("It's new", JobUpdate(batch_size=50))
     assert updated.batch_size == 50
     await client.tasks.delete("It's new", task.task_id)
     assert [t.query for t in await client.tasks.for_job("It's new")] == ["REPLICATE [products]"]

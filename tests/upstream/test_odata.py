@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 from urllib.parse import quote, unquote
 
 import httpx
@@ -15,6 +16,7 @@ from syncgql.upstream.odata import (
     And,
     Contains,
     Eq,
+    FilterNode,
     Ge,
     Gt,
     In,
@@ -25,8 +27,10 @@ from syncgql.upstream.odata import (
     ODataQuery,
     Or,
     StartsWith,
+    any_equals,
     check_name,
-    chunk_or_filters,
+    chunk_keys,
+    chunk_terms,
     entity_path,
     read_count,
     render_literal,
@@ -130,7 +134,7 @@ def test_filter_rendering(node, expected):
     [
         lambda: Eq("bad name", "x"),
         lambda: Contains("x)", "y"),
-        lambda: Contains("A", 5),
+        lambda: Contains("A", 5),  # type: ignore[arg-type]  # the wrong type is the point
         lambda: And(),
         lambda: Or(),
         lambda: In("A", []),
@@ -220,6 +224,11 @@ def test_entity_path_survives_httpx_untouched():
 def test_entity_path_rejects_bad_set():
     with pytest.raises(ValueError):
         entity_path("jobs/../users", "x")
+
+
+def chunk_or_filters(field: str, values: list[Any], max_chars: int = 1500) -> list[FilterNode]:
+    """The filters of the one chunker's groups, as batched reads send them."""
+    return [any_equals(field, group) for group in chunk_keys(field, values, max_chars)]
 
 
 def test_chunks_fit_and_cover_every_value_once():
@@ -330,3 +339,24 @@ def test_evaluate(node, expected):
 def test_filter_fields():
     node = And(Or(Eq("A", 1), Contains("B", "x")), Not(Le("C", 2)))
     assert filter_fields(node) == {"A", "B", "C"}
+
+
+def test_key_groups_over_several_fields_fit_and_keep_the_keys():
+    values = [f"Connection {i:03d} {'z' * (i % 30)}" for i in range(200)]
+    groups = chunk_keys(("Source", "Destination"), values, max_chars=1500)
+    assert len(groups) > 2
+    assert [v for group in groups for v in group] == values  # the groups are the keys
+    for group in groups:
+        rendered = any_equals(("Source", "Destination"), group).render()
+        assert len(quote(rendered, safe="")) <= 1500
+        assert rendered.startswith(f"Source eq '{group[0]}'")
+        assert f"Destination eq '{group[-1]}'" in rendered
+
+
+def test_compound_terms_are_chunked_by_the_same_budget():
+    items = [(f"Job {i}", i) for i in range(200)]
+    groups = chunk_terms(items, lambda item: And(Eq("JobName", item[0]), Eq("Id", item[1])), 400)
+    assert [item for group in groups for item in group] == items
+    for group in groups:
+        rendered = Or(*(And(Eq("JobName", n), Eq("Id", i)) for n, i in group)).render()
+        assert len(quote(rendered, safe="")) <= 400

@@ -30,12 +30,14 @@ from syncgql.emulator import auth, seed
 from syncgql.emulator.envelope import ApiError, bad_request, error_response, json_response
 from syncgql.emulator.odata import ODataError, parse_resource_path
 from syncgql.emulator.routes_actions import invoke
+from syncgql.emulator.routes_certificates import refresh_expiration_days
 from syncgql.emulator.routes_common import Ctx, decode_body, iso, resolve_workspace
 from syncgql.emulator.routes_dispatch import dispatch_set
 from syncgql.emulator.runner import SHUTDOWN_DETAIL, Runner
 from syncgql.emulator.scheduler import Scheduler
 from syncgql.emulator.schema import ACTIONS, ENTITY_SETS
 from syncgql.emulator.store import Store
+from syncgql.emulator.variants import VariantMiddleware, parse_variants
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ class EmulatorConfig:
         instance_id: ``InstanceId`` of history rows.
         service_root: Base URL written in ``@odata.context``.
         scheduler_tick_seconds: How often the scheduler looks for due cron schedules.
+        variants: Variant modes (``syncgql.emulator.variants``): answer like other Sync
+            generations, e.g. ``("type-names", "getlogs-only")``. Empty: the emulator's own form.
     """
 
     data_dir: Path
@@ -64,6 +68,7 @@ class EmulatorConfig:
     instance_id: str = "emulator"
     service_root: str = "http://127.0.0.1:8181/api.rsc/"
     scheduler_tick_seconds: float = 1.0
+    variants: tuple[str, ...] = ()
 
 
 def _wall_clock() -> datetime:
@@ -115,7 +120,7 @@ class Emulator:
         self._pending: list[tuple[Any, ...]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._started = False
-        self.app = Starlette(
+        self.app: Any = Starlette(
             routes=[
                 Route("/api.rsc", self._handle, methods=_METHODS),
                 Route("/api.rsc/{rest:path}", self._handle, methods=_METHODS),
@@ -125,6 +130,10 @@ class Emulator:
             ],
             lifespan=self._lifespan,
         )
+        # issue 12: other server generations, translated at the edge (see variants.py).
+        self.variants = parse_variants(config.variants)
+        if config.variants:
+            self.app = VariantMiddleware(self.app, self.variants)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -293,6 +302,8 @@ class Emulator:
         if name in ENTITY_SETS:
             if name == "requests" and method == "GET":
                 await self.flush_requests()
+            if name == "certificates" and method == "GET":
+                await refresh_expiration_days(self.store, self.clock())
             return await dispatch_set(ctx, ENTITY_SETS[name], path, method, request)
         raise ApiError(
             "NOT_FOUND",

@@ -14,13 +14,29 @@ It stores configuration, runs, logs and the request log in SQLite inside --data-
 SQLite, CSV and Demo connections, fires cron schedules, and (unless --no-seed) creates a demo
 workspace on first start: connections DemoSource, SlowDemo, Warehouse; jobs DemoToWarehouse,
 NightlyOrders, SlowOrders, BrokenJob; the AfterJob transformation CustomerTotals; users admin and
-operator (cdata_support).
+operator (cdata_support); and the workspace ``operations``, whose jobs and history show every
+job-health finding and dependency edge (``syncgql serve --workspace operations``).
 
 Without --token, an admin token is generated once, kept in DATA_DIR/credentials.json (mode 0600)
 and printed at every start, with the operator's token.
 
+--variant NAME (repeatable) answers like another generation of Sync servers:
+  type-names         job Type as names (Standard, ReplicateAll, ..., EnhancedChangeDataCapture);
+                     numbers refused on writes (default: numbers, names refused)
+  getlogs-only       only the getlogs action; getJobLog answers 404
+  dates-offset[=Z]   date-times with the local offset Z (default -05:00)
+  dates-naive[=Z]    date-times without offset, in the local zone Z (default -05:00)
+  no-run-id          no RunId on action rows (executeJob, getJobStatus, cancelJob, logs)
+  bool-success       testConnection answers a boolean Success and a Message
+  verbosity-words    Verbosity as None/Error/Info/Transfer/Verbose
+  cron6              six-field ScheduledCron (leading seconds); five or six accepted
+  start-value        ReplicateStartValue (date, date-time or integer) for ReplicateStartDate
+  max-concurrent=N   429 for requests beyond N at once
+  latency=MS         every answer waits MS milliseconds first
+
 Example:
   syncgql emulator --port 8181 --data-dir ./.syncgql-emulator
+  syncgql emulator --variant type-names --variant getlogs-only --variant dates-offset
   curl -H "x-cdata-authtoken: $TOKEN" http://127.0.0.1:8181/api.rsc/jobs
 """
 
@@ -56,6 +72,14 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         help="also accept the token as ?@authtoken=... (off by default: URLs end up in logs)",
     )
     parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="answer like another Sync generation (repeatable; list above; env "
+        "SYNCGQL_EMULATOR_VARIANTS, comma separated)",
+    )
+    parser.add_argument(
         "--instance-id",
         default="emulator",
         help="InstanceId written to history rows (default: %(default)s)",
@@ -67,8 +91,17 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from syncgql.emulator.app import Emulator, EmulatorConfig, load_credentials
+    from syncgql.emulator.variants import VariantError, parse_variants
 
     host = str(args.host)
+    variants = tuple(args.variant) or tuple(
+        v for v in os.environ.get("SYNCGQL_EMULATOR_VARIANTS", "").split(",") if v.strip()
+    )
+    try:
+        parse_variants(variants)
+    except VariantError as exc:
+        sys.stderr.write(f"syncgql emulator: {exc}\n")
+        return 2
     config = EmulatorConfig(
         data_dir=Path(args.data_dir).resolve(),
         token=args.token or None,
@@ -76,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         allow_authtoken_in_url=bool(args.allow_authtoken_in_url),
         instance_id=str(args.instance_id),
         service_root=f"http://{host}:{args.port}/api.rsc/",
+        variants=variants,
     )
 
     def announce(_emulator: Emulator) -> None:
@@ -85,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
         out = sys.stdout
         out.write(f"CData Sync API emulator on {config.service_root}\n")
         out.write(f"data dir: {config.data_dir}\n")
+        if variants:
+            out.write(f"variants: {', '.join(variants)}\n")
         if config.token is None and "admin" in creds:
             out.write(f"admin token:    {creds['admin']}\n")
         if config.seed and "operator" in creds:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ from syncgql.emulator.routes_common import (
     parse_action_body,
     resolve_workspace,
 )
+from syncgql.emulator.routes_job_tables import get_adding_tables_for_job
 from syncgql.emulator.runner import RunState
 
 T = TypeVar("T")
@@ -369,6 +371,9 @@ HANDLERS: dict[str, Handler] = {
     "testconnection": test_connection,
     "getconnectiontables": get_connection_tables,
     "getconnectiontablecolumns": get_connection_table_columns,
+    "getaddingtablesforjob": functools.partial(
+        get_adding_tables_for_job, list_tables=get_connection_tables
+    ),
     "createusers": create_users,
 }
 

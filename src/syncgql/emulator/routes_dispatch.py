@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from syncgql.emulator import routes_admin as admin
+from syncgql.emulator import routes_certificates as certificates
 from syncgql.emulator import routes_tasks as tasks
 from syncgql.emulator import routes_writes as writes
 from syncgql.emulator.envelope import ApiError, bad_request
@@ -52,6 +53,8 @@ async def dispatch_set(
             return await admin.create_connection(ctx, body)
         if name == "users":
             return await admin.create_user(ctx, body)
+        if name == "certificates":
+            return await certificates.create_certificate(ctx, body)
         return await admin.create_workspace(ctx, body)
     if name == "tasks":
         named_task = (path.named_key or "").lower() == "taskid"

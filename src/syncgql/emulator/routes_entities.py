@@ -36,6 +36,7 @@ EDIT_PERMISSION = {
     "workspaces": auth.ADMIN,
     "requests": auth.ADMIN,
     "history": auth.ADMIN,
+    "certificates": auth.ADMIN,
 }
 
 

@@ -22,7 +22,8 @@ from syncgql.emulator.store_tables import TABLES, TableDef, q
 from syncgql.emulator.taskquery import TaskQueryError, parse_task_query
 
 _TRIGGER_MODES = ("None", "Scheduled", "AfterJob")
-_JOB_TYPES = (1, 2, 3, 7, 10)
+# 70: enhanced CDC, which no source numbers; a private code (emulator/variants.py).
+_JOB_TYPES = (1, 2, 3, 7, 10, 70)
 
 
 def check_cron(expr: str, field: str = "ScheduledCron") -> None:

@@ -29,6 +29,9 @@ from syncgql.emulator.providers import Provider, ProviderError, open_provider
 from syncgql.emulator.store import IdGenerator, Store
 from syncgql.emulator.taskquery import TaskQueryError, parse_task_query
 
+FINAL_STATUSES = frozenset({"SUCCESS", "FAILED", "CANCELLED"})
+"""Outcomes a run keeps once decided."""
+
 log = logging.getLogger(__name__)
 
 SHUTDOWN_DETAIL = "Interrupted by emulator shutdown."
@@ -208,7 +211,10 @@ class Runner:
     def cancel(self, workspace: str, name: str, user: str) -> RunState:
         """Ask a running job to stop at its next batch boundary."""
         state = self.current(workspace, name)
-        if state is None:
+        # A run whose outcome is decided is over, though it stays in ``running`` until its history
+        # row is written: a cancel that arrives in that window finds nothing to cancel, as the
+        # history the caller may already have read says.
+        if state is None or state.status in FINAL_STATUSES:
             raise ApiError(
                 "JOB_NOT_RUNNING", f"Job [{name}] is not running, so there is nothing to cancel."
             )

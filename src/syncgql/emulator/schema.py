@@ -242,6 +242,13 @@ TRANSFORMATIONS: Final = EntitySet(
         _p("NotifyEmailSubject"),
         _p("EmailErrorOnly", _B),
         _p("Type"),
+        # dbt settings (sync-api.md §12.1 1.6, names as the MCP client sends them).
+        _p("ProjectPath"),
+        _p("DBTSchema"),
+        _p("Threads", _I32),
+        _p("ProjectType"),
+        _p("GitRepositoryURL"),
+        _p("GitToken", secret=True),
         _p("WorkspaceId"),
         *_PERMISSIONS,
         _QUERY_LIST,
@@ -352,10 +359,49 @@ WORKSPACES: Final = EntitySet(
     properties=(_ro("Id", nullable=False), _p("Name", nullable=False, required=True)),
 )
 
+CERTIFICATES: Final = EntitySet(
+    name="certificates",
+    entity_type="Certificate",
+    key="Name",
+    methods=frozenset({"GET", "POST"}),
+    description=(
+        "Trusted certificates (sync-api.md §12, fields of the MCP client's CertificateInfo). "
+        "POST {Name, Data (base64), StoreType}; the rest is read from the certificate. Data is "
+        "write-only (a PFX would hold a private key). ExpirationDays counts whole days from now."
+    ),
+    properties=(
+        _p("Name", nullable=False, required=True),
+        Property("Data", secret=True, readable=False, required=True),
+        _p("StoreType", required=True),
+        _ro("Subject"),
+        _ro("Issuer"),
+        _ro("IssuedTo"),
+        _ro("IssuedBy"),
+        _ro("EffectiveDate", _DT),
+        _ro("ExpirationDate", _DT),
+        _ro("ExpirationDays", _I32),
+        _ro("Serialnumber"),
+        _ro("Thumbprint"),
+        _ro("Keysize"),
+        _ro("SignatureAlgorithm"),
+        _ro("ConnectorIds"),
+    ),
+)
+
 ENTITY_SETS: Final[Mapping[str, EntitySet]] = MappingProxyType(
     {
         s.name: s
-        for s in (JOBS, TASKS, TRANSFORMATIONS, CONNECTIONS, USERS, HISTORY, REQUESTS, WORKSPACES)
+        for s in (
+            JOBS,
+            TASKS,
+            TRANSFORMATIONS,
+            CONNECTIONS,
+            USERS,
+            HISTORY,
+            REQUESTS,
+            WORKSPACES,
+            CERTIFICATES,
+        )
     }
 )
 
@@ -488,6 +534,26 @@ GET_CONNECTION_TABLE_COLUMNS: Final = Action(
     ),
 )
 
+GET_ADDING_TABLES_FOR_JOB: Final = Action(
+    name="getAddingTablesForJob",
+    description=(
+        "Tables of a connection not yet replicated by a job (MCP client only, §12.1 1.7): the "
+        "getConnectionTables options, minus the job's task source tables, then TopTable/SkipTable."
+    ),
+    parameters=(
+        _p("ConnectionName", required=True),
+        *_JOB_REF,
+        _p("TableOrView"),
+        _p("Schema"),
+        _p("IncludeCatalog", _B),
+        _p("IncludeSchema", _B),
+        _p("TopTable", _I32),
+        _p("SkipTable", _I32),
+        _WORKSPACE,
+    ),
+    output=(_ro("TableName"), _ro("Schema"), _ro("Catalog"), _ro("TableType")),
+)
+
 CREATE_USERS: Final = Action(
     name="createUsers",
     description=(
@@ -517,6 +583,7 @@ ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
         "testconnection": TEST_CONNECTION,
         "getconnectiontables": GET_CONNECTION_TABLES,
         "getconnectiontablecolumns": GET_CONNECTION_TABLE_COLUMNS,
+        "getaddingtablesforjob": GET_ADDING_TABLES_FOR_JOB,
         "createusers": CREATE_USERS,
     }
 )
@@ -533,6 +600,7 @@ ACTION_IMPORT_NAMES: Final[Mapping[str, str]] = MappingProxyType(
         "testconnection": "testConnection",
         "getconnectiontables": "getConnectionTables",
         "getconnectiontablecolumns": "getConnectionTableColumns",
+        "getaddingtablesforjob": "getAddingTablesForJob",
         "createusers": "createUsers",
     }
 )

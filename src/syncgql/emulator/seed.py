@@ -5,7 +5,8 @@ batch, to watch a run progress or cancel it) and ``Warehouse`` (SQLite ``warehou
 dir); jobs ``DemoToWarehouse`` (customers + orders), ``NightlyOrders`` (scheduled at 02:00),
 ``SlowOrders`` (5000 orders over ``SlowDemo``) and ``BrokenJob`` (a task on a table the source
 lacks, so it fails with a clear reason); the transformation ``CustomerTotals`` running after
-``DemoToWarehouse``; the user ``operator`` (``cdata_support``). Names and settings are fixed; only
+``DemoToWarehouse``; the user ``operator`` (``cdata_support``); and the ``operations``
+workspace of ``seed_insight`` (the job-health demo). Names and settings are fixed; only
 ids and the random tokens (kept in the data dir, never in the repository) differ between data dirs.
 """
 
@@ -16,8 +17,9 @@ import uuid
 from typing import Any
 
 from syncgql.emulator import auth
-from syncgql.emulator.routes_admin import provider_class
 from syncgql.emulator.routes_writes import insert_row, new_row
+from syncgql.emulator.seed_insight import seed_operations
+from syncgql.emulator.seed_rows import insert_connections
 from syncgql.emulator.store import IdGenerator, set_meta
 from syncgql.emulator.store_tables import TABLES
 from syncgql.emulator.taskquery import parse_task_query
@@ -95,18 +97,7 @@ def _tasks(
 
 def seed_demo(conn: sqlite3.Connection, ids: IdGenerator, now: str, operator_token: str) -> None:
     """Create the demo workspace content (inside a write transaction) and mark it done."""
-    for name, provider, connstr in CONNECTIONS:
-        row = new_row(TABLES["connections"], {})
-        row.update(
-            Name=name,
-            ProviderName=provider,
-            ProviderClass=provider_class(provider),
-            ConnectionString=connstr,
-            CreationTime=now,
-            LastModified=now,
-            WorkspaceId="default",
-        )
-        insert_row(conn, TABLES["connections"], row)
+    insert_connections(conn, CONNECTIONS, now, "default")
     for name, source, options, queries in JOBS:
         job_id = stable_id(f"job:{name}")
         row = new_row(
@@ -133,4 +124,5 @@ def seed_demo(conn: sqlite3.Connection, ids: IdGenerator, now: str, operator_tok
     for task in _tasks(ids, "CustomerTotals", trans_id, TRANSFORMATION_QUERIES, False):
         insert_row(conn, TABLES["tasks"], task)
     ensure_user(conn, "operator", "cdata_support", operator_token, now)
+    seed_operations(conn, ids, now, stable_id)  # issue 13: the job-health demo workspace
     set_meta(conn, "seeded", now)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from syncgql.emulator.store_tables import TABLES, ddl_statements
+from syncgql.emulator.store_tables import TABLES, added_columns, ddl_statements
 
 T = TypeVar("T")
 
@@ -59,6 +59,8 @@ class Store:
         with self._lock:
             writer.execute("BEGIN IMMEDIATE")
             for stmt in (*ddl_statements(), *_EXTRA_DDL):
+                writer.execute(stmt)
+            for stmt in added_columns(lambda t: _columns(writer, t)):
                 writer.execute(stmt)
             writer.execute("COMMIT")
         reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -123,6 +125,11 @@ class Store:
         """Read a value of the ``meta`` key/value table."""
         row = self.query_one("SELECT Value FROM meta WHERE Key = ?", (key,))
         return None if row is None else str(row[0])
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    # ``table`` comes from TABLES, never from a request.
+    return {str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
 class IdGenerator:

@@ -175,6 +175,7 @@ TABLES: Mapping[str, TableDef] = {
             tie_breaker="rowid DESC",
             nocase_key=False,
         ),
+        TableDef(schema.CERTIFICATES, scoped=False, default_order='"Name"'),
     )
 }
 
@@ -196,9 +197,27 @@ def ddl_statements() -> list[str]:
         cols.extend(f"{q(n)} {t}" for n, t in tdef.hidden)
         if tdef.name in ("jobs", "transformations", "connections"):
             cols.append(f"UNIQUE (WorkspaceId, {q(key)})")
-        elif tdef.name in ("users", "requests", "workspaces"):
+        elif tdef.name in ("users", "requests", "workspaces", "certificates"):
             cols.append(f"UNIQUE ({q(key)})")
         out.append(f"CREATE TABLE IF NOT EXISTS {q(tdef.name)} ({', '.join(cols)})")
+    return out
+
+
+def added_columns(existing: Callable[[str], set[str]]) -> list[str]:
+    """``ALTER TABLE … ADD COLUMN`` for stored properties a data dir made earlier lacks.
+
+    ``existing(table)`` gives the column names a table has now. New optional properties (the
+    transformation dbt fields of issue 12) then appear as NULL in old stores instead of failing
+    every read of the set.
+    """
+    out: list[str] = []
+    for tdef in TABLES.values():
+        have = {c.lower() for c in existing(tdef.name)}
+        out.extend(
+            f"ALTER TABLE {q(tdef.name)} ADD COLUMN {q(p.name)} {_SQL_TYPE[p.kind]}"
+            for p in tdef.stored
+            if p.name.lower() not in have
+        )
     return out
 
 

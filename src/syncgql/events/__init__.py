@@ -12,6 +12,12 @@ This package must not import GraphQL, ASGI or the upstream client: the upstream 
 only through the callables it is given.
 """
 
+from syncgql.events.activity import (
+    ACTIVITY_ALL_TOPIC,
+    ActivityThrottle,
+    activity_topic,
+    is_transition,
+)
 from syncgql.events.broadcaster import (
     Broadcaster,
     InMemoryBroadcaster,
@@ -55,8 +61,10 @@ from syncgql.events.watcher import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "ACTIVITY_ALL_TOPIC",
     "ALL_JOBS",
     "STATUS_ALL_TOPIC",
+    "ActivityThrottle",
     "Broadcaster",
     "ClusterState",
     "FetchAll",
@@ -79,6 +87,7 @@ __all__ = [
     "StatusWatcher",
     "Subscription",
     "SubscriptionOverflowError",
+    "activity_topic",
     "connect_redis",
     "decode_event",
     "decode_log_chunk",
@@ -86,6 +95,7 @@ __all__ = [
     "encode_event",
     "encode_log_chunk",
     "encode_snapshot",
+    "is_transition",
     "log_topic",
     "make_cursor",
     "namespace_for",

@@ -22,6 +22,7 @@ from collections import deque
 from types import TracebackType
 from typing import Literal, Protocol, Self
 
+from syncgql.errorcodes import ErrorCode
 from syncgql.errors import SyncgqlError
 
 Mode = Literal["latest", "queue"]
@@ -30,7 +31,7 @@ Mode = Literal["latest", "queue"]
 class SubscriptionOverflowError(SyncgqlError):
     """A ``queue`` subscriber fell more than ``maxsize`` messages behind and was dropped."""
 
-    code = "SUBSCRIPTION_OVERFLOW"
+    code = ErrorCode.SUBSCRIPTION_OVERFLOW
 
 
 class Subscription:
@@ -41,7 +42,17 @@ class Subscription:
     is missed. Iteration ends when the context exits or the broadcaster closes.
     """
 
-    __slots__ = ("_buffer", "_closed", "_error", "_fanout", "_wakeup", "maxsize", "mode", "topic")
+    __slots__ = (
+        "_buffer",
+        "_closed",
+        "_error",
+        "_fanout",
+        "_wakeup",
+        "internal",
+        "maxsize",
+        "mode",
+        "topic",
+    )
 
     def __init__(self, fanout: LocalFanout, topic: str, mode: Mode, maxsize: int) -> None:
         if mode not in ("latest", "queue"):
@@ -56,6 +67,9 @@ class Subscription:
         self._wakeup = asyncio.Event()
         self._closed = False
         self._error: SubscriptionOverflowError | None = None
+        #: Set by the gateway's own readers (webhooks, the watcher's control listener): they
+        #: are not subscribers, so ``subscriber_count`` (metrics, cleanup checks) leaves them out.
+        self.internal = False
 
     @property
     def closed(self) -> bool:
@@ -142,8 +156,8 @@ class LocalFanout:
                 sub.offer(payload)
 
     def count(self) -> int:
-        """Number of live subscriptions over all topics."""
-        return sum(len(subs) for subs in self._topics.values())
+        """Number of live subscriptions over all topics, the gateway's own readers left out."""
+        return sum(1 for subs in self._topics.values() for sub in subs if not sub.internal)
 
     def close_all(self) -> None:
         """End every subscription and refuse new ones."""

@@ -8,6 +8,12 @@ backlog after its cursor (from this process's cache or one fetch), then follows 
 dropping lines at or below its position and filling any gap with one fetch: no duplicates, no
 holes. A line without its terminator is published once it stayed the same over two polls
 (the upstream may be writing it).
+
+A follower without a cursor starts (``start``) at the first line of the current or latest
+run (``latest``), at the lines written from now on (``new``), or at the next run to start
+(``next``). One resuming with a cursor of a run that has ended gets the rest of that run and
+then the latest run from its first line, even when that run ended too while it was away.
+Followers arriving together share their backlog reads (one fetch in flight per job and run).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import logging
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from syncgql.errors import SyncgqlError, UpstreamAuthError, UpstreamForbiddenError
 from syncgql.events.broadcaster import Broadcaster, Subscription
@@ -32,11 +39,16 @@ from syncgql.events.model import (
 )
 from syncgql.events.tasks import cancel_and_wait
 from syncgql.events.watcher import failure_reason
+from syncgql.sharedcalls import SharedCalls
 
 logger = logging.getLogger(__name__)
 
 #: ``(job_name, run_id or None for the latest run) -> (run_id or None, full log text)``.
 FetchLog = Callable[[str, str | None], Awaitable[tuple[str | None, str]]]
+
+#: Where a follower without a cursor starts: the latest run's first line, the lines written
+#: from now on, or the first line of the next run to start.
+LogStart = Literal["latest", "new", "next"]
 
 #: Lines per published chunk: bounds one message, whatever the size of a log.
 CHUNK_LINES = 500
@@ -109,6 +121,8 @@ class LogTailer:
         self._max_jobs = max_jobs
         self._rng = random.Random()  # noqa: S311 - jitter, not crypto
         self._tails: dict[str, _Tail] = {}
+        # In flight only (no memory): a remembered log could be shorter than a chunk's gap.
+        self._backlogs: SharedCalls[tuple[str | None, str]] = SharedCalls(0.0, max_keys=1024)
         self._failures = 0
         self._last_error: str | None = None
         self._task: asyncio.Task[None] | None = None
@@ -130,9 +144,14 @@ class LogTailer:
 
     @contextlib.asynccontextmanager
     async def follow(
-        self, job_name: str, *, after: str | None = None, maxsize: int = 256
+        self,
+        job_name: str,
+        *,
+        after: str | None = None,
+        start: LogStart = "latest",
+        maxsize: int = 256,
     ) -> AsyncIterator[AsyncIterator[LogChunk]]:
-        """Follow a job's log from after ``after`` (a cursor), or from the latest run's start.
+        """Follow a job's log from after ``after`` (a cursor), else from ``start``.
 
         Use as ``async with tailer.follow(job, after=c) as chunks: async for chunk in chunks``.
         Iteration raises ``SubscriptionOverflowError`` if the reader falls ``maxsize`` chunks
@@ -146,7 +165,7 @@ class LogTailer:
             self._cluster.interest(job_name, "log"),
             self._broadcaster.subscribe(log_topic(job_name), mode="queue", maxsize=maxsize) as sub,
         ):
-            chunks = self._follow(job_name, position, sub)
+            chunks = self._follow(job_name, position, sub, start)
             try:
                 yield chunks
             finally:
@@ -155,15 +174,24 @@ class LogTailer:
     # ------------------------------------------------------------ follower side
 
     async def _follow(
-        self, job: str, position: tuple[str, int] | None, sub: Subscription
+        self, job: str, position: tuple[str, int] | None, sub: Subscription, start: LogStart
     ) -> AsyncGenerator[LogChunk, None]:
         run, last = position if position is not None else (None, 0)
         finished: set[str] = set()
-        current_run, lines = await self._backlog(job, run)
-        if run is not None and current_run != run:
-            finished.add(run)  # the cursor's run is gone upstream: start at the new run
+        latest, lines = await self._backlog(job, None)
+        if run is not None and run != latest:
+            # A cursor of an older run: its rest first (it ended, so its lines will not be
+            # published again), then the latest run from its first line.
+            older, rest = await self._backlog(job, run)
+            if older == run and len(rest) > last:
+                yield LogChunk(job, run, make_cursor(run, len(rest)), tuple(rest[last:]))
+            finished.add(run)
             last = 0
-        run = current_run
+        elif position is None and start != "latest":
+            last = len(lines)  # nothing of what is already written
+            if start == "next":
+                finished.add(latest)  # nor what the run in progress still writes
+        run = latest
         if len(lines) > last:
             yield LogChunk(job, run, make_cursor(run, len(lines)), tuple(lines[last:]))
             last = len(lines)
@@ -197,9 +225,13 @@ class LogTailer:
         tail = self._tails.get(job)
         if tail is not None and (run is None or run == tail.run_id) and self._polling:
             return tail.run_id, list(tail.lines)
-        self.upstream_calls_total += 1
-        async with asyncio.timeout(self._fetch_timeout):
-            run_id, text = await self._fetch_log(job, run or None)
+
+        async def fetch() -> tuple[str | None, str]:
+            self.upstream_calls_total += 1
+            async with asyncio.timeout(self._fetch_timeout):
+                return await self._fetch_log(job, run or None)
+
+        run_id, text = await self._backlogs.get((job, run or None), fetch)
         return run_id or "", _split(text, "")[0]
 
     # ------------------------------------------------------------ poller side

@@ -9,8 +9,14 @@ calls: subscribers only register interest (``watch``) and read the broadcaster.
 
 Pacing: ``fast_interval`` while a job is active or anyone watches, ``slow_interval`` when idle;
 after a failed poll, jittered exponential backoff up to ``max_backoff``; ``poke()`` polls at
-once. Replicas that do not hold the lease keep their cache from the snapshots the holder
-stores (``ClusterState``), so ``current()`` answers everywhere.
+once. Between full polls, a watched running job's status is read every ``running.interval``
+so its end is published within a fraction of a second (``syncgql.events.running``).
+Replicas that do not hold the lease keep their cache from the snapshots the holder stores
+(``ClusterState``), so ``current()`` answers everywhere; the holder announces each store on
+the control topic, so they reload it at once rather than at their next interval.
+
+(Over 400 lines: the loop, its pacing, the lease hand-over and the failure policy are one
+state machine; the running-job reads and the cluster state live in their own modules.)
 
 Failures never stop the loop and never log a traceback per tick: a failure streak logs one
 WARNING (and one more when its reason changes), an unexpected exception one ERROR with its
@@ -34,11 +40,14 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 
+from syncgql.errorcodes import ErrorCode
 from syncgql.errors import SyncgqlError
+from syncgql.events.activity import ACTIVITY_ALL_TOPIC, ActivityThrottle, activity_topic
 from syncgql.events.broadcaster import Broadcaster, SubscriptionOverflowError
 from syncgql.events.cluster import ALL_JOBS, ClusterState, Interest, LocalClusterState
 from syncgql.events.lease import Lease
 from syncgql.events.model import JobStatusEvent, JobStatusSnapshot, encode_event
+from syncgql.events.running import RunningPoll, same_run_state
 from syncgql.events.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
@@ -78,6 +87,9 @@ class StatusWatcher:
         clock: monotonic time, injectable for tests.
         cluster: interest and snapshot sharing; in-process by default.
         poll_timeout: a poll taking longer counts as a transient failure.
+        running: reads of the watched running jobs between full polls (none: full polls only).
+        activity_interval: the shortest time between two progress events of one job on the
+            ``activity:`` topics (``syncgql.events.activity``); transitions go out at once.
     """
 
     def __init__(
@@ -93,6 +105,8 @@ class StatusWatcher:
         clock: Callable[[], float] = time.monotonic,
         cluster: ClusterState | None = None,
         poll_timeout: float = 10.0,
+        running: RunningPoll | None = None,
+        activity_interval: float = 1.0,
     ) -> None:
         self._fetch_all = fetch_all
         self._fetch_job = fetch_job
@@ -104,11 +118,17 @@ class StatusWatcher:
         self._clock = clock
         self._cluster: ClusterState = cluster if cluster is not None else LocalClusterState()
         self._poll_timeout = poll_timeout
+        self._running = running if running is not None and running.enabled else None
+        self._last_running = float("-inf")
+        self._activity = ActivityThrottle(activity_interval)
         self._rng = random.Random()  # noqa: S311 - jitter, not crypto
         self._events: dict[str, JobStatusEvent] = {}
         self._sequence = 0
         self._wake = asyncio.Event()
         self._poke = False
+        # Set on a follower when the holder announces new snapshots: reload them now rather
+        # than at the next interval, so ``current()`` there lags by a Redis round trip only.
+        self._reload = False
         self._failures = 0
         self._backoff = 0.0
         self._last_tick = float("-inf")
@@ -121,8 +141,14 @@ class StatusWatcher:
         self._tasks: list[asyncio.Task[None]] = []
         #: Ticks that polled the upstream (successful or not).
         self.polls_total = 0
-        #: Upstream calls made (``fetch_all`` plus ``fetch_job``).
+        #: Upstream calls made (``fetch_all`` plus ``fetch_job``, plus the running-job reads).
         self.upstream_calls_total = 0
+        #: Reads of the watched running jobs between full polls (``events.running``).
+        self.running_polls_total = 0
+        #: Upstream calls those reads made (part of ``upstream_calls_total``).
+        self.running_calls_total = 0
+        #: Those reads that failed (a full poll's failure handling covers the upstream's state).
+        self.running_errors_total = 0
         #: Polls that failed.
         self.poll_errors_total = 0
         #: Polls that failed, by reason (an error code such as ``UNAUTHENTICATED``).
@@ -229,6 +255,8 @@ class StatusWatcher:
 
     def _on_lease_change(self) -> None:
         self._store_all = True
+        # Held progress events are the old poller's to release; a new one decides afresh.
+        self._activity.clear()
         # Redis down: every replica polls for itself, so none may take another's copies.
         self._broadcaster.set_isolated(self._lease.degraded)
         self._wake.set()
@@ -245,34 +273,89 @@ class StatusWatcher:
     async def _step(self) -> None:
         """Wait until the next poll is due (or a wake-up), or poll if it is due now."""
         self._wake.clear()
+        if self.polling:
+            for event in self._activity.due(self._clock()):
+                await self._publish_activity(encode_event(event), event.job_name)
         interest = await self._cluster.cluster_interest()
         wait = self._backoff if self._failures else self._interval(interest)
         delay = self._last_tick + wait - self._clock()
+        # The trailing edge of a held progress event: waking for it is not a poll.
+        held = self._activity.next_due() if self.polling else None
+        delay_held = float("inf") if held is None else max(0.0, held - self._clock())
         # Taking the lease over (or losing Redis) polls at once, whatever the interval.
         role_changed = self.polling != self._was_polling
-        if self._poke or delay <= 0 or role_changed:
-            self._poke = False
+        reload = self._reload and not self.polling
+        if self._poke or reload or delay <= 0 or role_changed:
+            self._poke = self._reload = False
             if self._was_polling and not self.polling:
                 self._catch_up = True
             self._was_polling = self.polling
-            self._last_tick = self._clock()
+            self._last_tick = self._last_running = self._clock()
             await self._tick(interest)
             return
+        running = self._running_due(interest)
+        if running and self._running is not None:
+            running_delay = self._last_running + self._running.interval - self._clock()
+            if running_delay <= 0:
+                self._last_running = self._clock()
+                await self._read_running(running, interest)
+                return
+            delay = min(delay, running_delay)
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(delay):
+            async with asyncio.timeout(min(delay, delay_held)):
                 await self._wake.wait()
 
     async def _listen(self) -> None:
         while True:
-            async with self._broadcaster.subscribe(CONTROL_TOPIC, mode="queue", maxsize=64) as sub:
+            control = self._broadcaster.subscribe(CONTROL_TOPIC, mode="queue", maxsize=64)
+            control.internal = True
+            async with control as sub:
                 try:
                     async for message in sub:
                         if message == b"poke":
                             self._poke = True
+                        elif message == b"stored":
+                            self._reload = True
                         self._wake.set()
                 except SubscriptionOverflowError:
                     continue
             return  # the broadcaster closed
+
+    def _running_due(self, interest: Interest) -> list[str]:
+        """The watched running jobs to read between full polls (only where the polls are made)."""
+        if self._running is None or not self.polling or self._failures:
+            return []
+        return self._running.watched_running((e.current for e in self._events.values()), interest)
+
+    async def _read_running(self, names: list[str], interest: Interest) -> None:
+        """Read the running jobs; publish the ones whose run state changed (an end, a start)."""
+        assert self._running is not None
+        self.running_polls_total += 1
+        calls = self._running.calls_for(names)
+        self.running_calls_total += calls
+        self.upstream_calls_total += calls
+        try:
+            async with asyncio.timeout(self._poll_timeout):
+                rows = await self._running.read(names)
+                polled: dict[str, tuple[JobStatusSnapshot, bool]] = {}
+                every = ALL_JOBS in interest.progress
+                for name, row in rows.items():
+                    known = self._events.get(name)
+                    if known is not None and same_run_state(known.current, row):
+                        continue
+                    if every or name in interest.progress:
+                        # Its progress subscribers' last event carries the per-task rows.
+                        self.upstream_calls_total += 1
+                        self.running_calls_total += 1
+                        polled[name] = (await self._fetch_job(name), True)
+                    else:
+                        polled[name] = (row, False)
+        except Exception as exc:  # noqa: BLE001 - the next full poll handles a failing upstream
+            self.running_errors_total += 1
+            logger.debug("running-job status read failed: %s", _describe(exc))
+            return
+        if polled:
+            await self._publish(polled, partial=True)
 
     def _interval(self, interest: Interest) -> float:
         if interest or any(e.current.active for e in self._events.values()):
@@ -323,6 +406,7 @@ class StatusWatcher:
             # Here only: the other replicas had these from the holder itself.
             await self._broadcaster.publish(status_topic(event.job_name), payload, local=True)
             await self._broadcaster.publish(STATUS_ALL_TOPIC, payload, local=True)
+            await self._publish_activity(payload, event.job_name, local=True)
 
     async def _failed(self, exc: Exception, started: float) -> None:
         reason = failure_reason(exc)
@@ -393,7 +477,10 @@ class StatusWatcher:
                 logger.warning("per-task status of a job failed: %s", _describe(exc))
         return polled
 
-    async def _publish(self, polled: dict[str, tuple[JobStatusSnapshot, bool]]) -> None:
+    async def _publish(
+        self, polled: dict[str, tuple[JobStatusSnapshot, bool]], *, partial: bool = False
+    ) -> None:
+        """Publish and store the changes; ``partial``: ``polled`` is not every job."""
         now = time.time()
         changed: list[JobStatusEvent] = []
         for name, (snapshot, detailed) in polled.items():
@@ -405,19 +492,33 @@ class StatusWatcher:
             event = JobStatusEvent(name, before, snapshot, self._sequence, now)
             self._events[name] = event
             changed.append(event)
-        removed = [name for name in self._events if name not in polled]
+        removed = [] if partial else [name for name in self._events if name not in polled]
         for name in removed:
             del self._events[name]
+            self._activity.forget(name)
+        offered = self._clock()
         for event in changed:
             payload = encode_event(event)
             await self._broadcaster.publish(status_topic(event.job_name), payload)
             await self._broadcaster.publish(STATUS_ALL_TOPIC, payload)
+            if self._activity.offer(event, offered):
+                await self._publish_activity(payload, event.job_name)
         if self._store_all:
+            wrote = True  # a whole new state: followers drop what the old holder stored
             self._store_all = not await self._cluster.store(
                 list(self._events.values()), replace_all=True
             )
         else:
+            wrote = bool(changed or removed)
             await self._cluster.store(changed, removed)
+        if wrote and self._cluster.shared:
+            await self._broadcaster.publish(CONTROL_TOPIC, b"stored")
+
+    async def _publish_activity(
+        self, payload: bytes, job_name: str, *, local: bool = False
+    ) -> None:
+        await self._broadcaster.publish(activity_topic(job_name), payload, local=local)
+        await self._broadcaster.publish(ACTIVITY_ALL_TOPIC, payload, local=local)
 
 
 def _differs(before: JobStatusSnapshot | None, after: JobStatusSnapshot, *, detailed: bool) -> bool:
@@ -436,14 +537,14 @@ def failure_reason(exc: BaseException) -> str:
     if isinstance(exc, SyncgqlError) and isinstance(code, str):
         return code
     if isinstance(exc, TimeoutError):
-        return "UPSTREAM_TIMEOUT"
+        return ErrorCode.UPSTREAM_TIMEOUT
     if isinstance(exc, OSError):
-        return "UPSTREAM_UNAVAILABLE"
-    return "INTERNAL"
+        return ErrorCode.UPSTREAM_UNAVAILABLE
+    return ErrorCode.INTERNAL
 
 
 def _hint(reason: str) -> str:
-    if reason in {"UNAUTHENTICATED", "FORBIDDEN"}:
+    if reason in {ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN}:
         return (
             ": CData Sync refuses the service credentials (--token or --user/--password); "
             "renew them or give that user the right to read every job's status"

@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from graphql import GraphQLError
 
+from syncgql.errorcodes import ErrorCode
 from syncgql.errors import SyncgqlError
 from syncgql.upstream.client import SyncClient
 from syncgql.upstream.models import RunStatus
@@ -98,7 +99,7 @@ def _shutting_down(job_name: str, started: bool | None, run_id: str | None) -> G
     return GraphQLError(
         f"The gateway is shutting down and stopped waiting for job {job_name!r}: {message}.",
         extensions={
-            "code": "SHUTTING_DOWN",
+            "code": ErrorCode.SHUTTING_DOWN,
             "jobName": job_name,
             "jobStarted": started,
             "runId": run_id,

@@ -11,11 +11,19 @@ WebSocket handling and changes what goes around them:
   with ``application/json`` (the legacy type) it answers 200, as the spec's legacy rules say.
   HTTP-level faults (bad JSON, missing or mistyped parameters, an unknown ``operationName``) are
   400, an unsupported or missing ``Content-Type`` is 415, a mutation over GET is 405 — each with a
-  GraphQL-shaped JSON body that says what to do instead.
+  GraphQL-shaped JSON body that says what to do instead and carries ``extensions.code``
+  (``BAD_USER_INPUT``, ``CSRF_HEADER_REQUIRED``, ``METHOD_NOT_ALLOWED``,
+  ``UNSUPPORTED_MEDIA_TYPE``), like every other error body of syncgql.
 * Switches the production profile sets: ``allow_get_queries``, ``require_csrf_header_for_get``
   (GET — and multipart POST, if enabled — only with a header a cross-site form cannot send) and
   ``graphiql`` (a browser GET on ``/graphql`` is redirected to the bundled IDE).
 * orjson for encoding and decoding.
+* Persisted operations (issue 15, :mod:`syncgql.graphql.persisted`): a GET or POST may name its
+  document by hash (``extensions.persistedQuery`` or ``documentId``); a trusted-documents GET
+  by hash is exempt from the CSRF-header rule, since it can only run a listed query.
+* Streaming clients (``Accept: text/event-stream`` for graphql-sse, or
+  ``multipart/mixed;subscriptionSpec="1.0"`` for Apollo) get strawberry's HTTP streams when the
+  app lists those protocols; the app puts them under its stream policy.
 
 Per request it does a header parse and one check of the result; nothing request-specific is kept
 outside the request (whether execution started travels in ``request.state``).
@@ -25,6 +33,9 @@ replace and the negotiation they depend on are one contract, read and tested tog
 
 Known deviation, inherited from strawberry: a document with several operations and no
 ``operationName`` runs its first operation instead of failing.
+
+(Over 400 lines: the request checks of GraphQL over HTTP are one negotiation; the persisted
+documents and HTTP subscription streams already live in their own modules.)
 """
 
 from __future__ import annotations
@@ -53,12 +64,17 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from syncgql.errorcodes import ErrorCode, error_body
+from syncgql.graphql.persisted import PersistedQueries, PersistedQueryError
+
 __all__ = [
     "CSRF_HEADERS",
     "GRAPHQL_RESPONSE_JSON",
     "JSON",
     "GraphQLHTTP",
+    "error_body",
     "negotiate_media_type",
+    "status_error_code",
 ]
 
 GRAPHQL_RESPONSE_JSON: Final = "application/graphql-response+json"
@@ -133,8 +149,20 @@ def _specificity(media_range: str, media_type: str) -> int:
     return 2 if sub == "*" and media_type.startswith(kind + "/") else 0
 
 
-def _error_body(message: str) -> dict[str, Any]:
-    return {"errors": [{"message": message}]}
+#: The code of an HTTP-level refusal by its status, when the refusal does not name one.
+_STATUS_CODES: Final[Mapping[int, ErrorCode]] = {
+    400: ErrorCode.BAD_USER_INPUT,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+}
+
+
+def status_error_code(status: int) -> ErrorCode:
+    """The code of an HTTP-level refusal with ``status`` (``INTERNAL`` for 5xx, else 4xx's)."""
+    if status >= 500:
+        return ErrorCode.INTERNAL
+    return _STATUS_CODES.get(status, ErrorCode.BAD_USER_INPUT)
 
 
 class _TextWebSocketAdapter(ASGIWebSocketAdapter):
@@ -176,6 +204,8 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
         keep_alive: send graphql-ws keep-alive messages.
         keep_alive_interval: seconds between them.
         multipart_uploads_enabled: accept GraphQL multipart uploads (a CSRF vector: off).
+        persisted: persisted operations (APQ or trusted documents, see
+            :mod:`syncgql.graphql.persisted`), or None to run only documents sent in full.
 
     Strawberry's own ``graphql_ide`` is always off: syncgql serves its bundled, offline GraphiQL
     instead of strawberry's CDN-loaded page.
@@ -198,6 +228,7 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
         keep_alive: bool = False,
         keep_alive_interval: float = 1,
         multipart_uploads_enabled: bool = False,
+        persisted: PersistedQueries | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -214,6 +245,7 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
         self.require_csrf_header_for_get = require_csrf_header_for_get
         self.graphiql = graphiql
         self.graphiql_path = graphiql_path
+        self.persisted = persisted
 
     # ------------------------------------------------------------------ ASGI entry
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -227,6 +259,9 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
         if response is None:
             try:
                 response = await self.run(request)
+            except PersistedQueryError as exc:  # issue 15: persisted operations
+                body = error_body(exc.message, exc.code)
+                response = Response(self.encode_json(body), exc.status, media_type=media)
             except HTTPException as exc:
                 # Only a mutation over GET ends up here as 405; POST is what it may use.
                 allow = {"allow": "POST"} if exc.status_code == 405 else None
@@ -248,7 +283,11 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
             )
         headers = request.headers
         if method == "GET":
-            if "query" not in request.query_params:
+            query_params = request.query_params
+            by_hash = self.persisted is not None and (
+                "extensions" in query_params or "documentId" in query_params
+            )
+            if "query" not in query_params and not by_hash:
                 if self.graphiql and "text/html" in headers.get("accept", ""):
                     return RedirectResponse(self.graphiql_path, status_code=302)
                 return self._error_response(
@@ -264,13 +303,25 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
                     media,
                     headers={"allow": "POST"},
                 )
-            if self.require_csrf_header_for_get and not self._is_csrf_safe(request):
-                return self._error_response(400, self._csrf_message("GET"), media)
+            if (
+                self.require_csrf_header_for_get
+                and not self._is_csrf_safe(request)
+                # A GET by hash of a trusted document can only run the app's own query.
+                and not (self.persisted is not None and self.persisted.csrf_exempt(query_params))
+            ):
+                return self._error_response(
+                    400, self._csrf_message("GET"), media, code=ErrorCode.CSRF_HEADER_REQUIRED
+                )
             return None
         mime, params = _parse_content_type(headers.get("content-type"))
         if mime == "multipart/form-data" and self.multipart_uploads_enabled:
             if self.require_csrf_header_for_get and not self._is_csrf_safe(request):
-                return self._error_response(400, self._csrf_message("multipart POST"), media)
+                return self._error_response(
+                    400,
+                    self._csrf_message("multipart POST"),
+                    media,
+                    code=ErrorCode.CSRF_HEADER_REQUIRED,
+                )
             return None
         if mime != JSON:
             shown = f"`{mime}`" if mime else "no Content-Type"
@@ -325,9 +376,12 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
         message: str,
         media: MediaType,
         headers: Mapping[str, str] | None = None,
+        *,
+        code: ErrorCode | None = None,
     ) -> Response:
+        body = error_body(message, code or status_error_code(status))
         return Response(
-            self.encode_json(_error_body(message)),
+            self.encode_json(body),
             status_code=status,
             media_type=media,
             headers=dict(headers or {}),
@@ -368,6 +422,8 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
                     400, "The request body is empty: POST a JSON object with a `query`."
                 )
             data = self.parse_json(body)
+        if self.persisted is not None and isinstance(data, dict):
+            data = await self.persisted.resolve(data)
         if isinstance(data, list):
             self._validate_batch_request(data, protocol=protocol)
             return [self._request_data(item, protocol) for item in data]
@@ -375,7 +431,7 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
 
     def _params_from_query(self, params: Mapping[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = {}
-        for name in ("query", "operationName", "variables", "extensions"):
+        for name in ("query", "operationName", "variables", "extensions", "documentId"):
             value = params.get(name)
             if value is None:
                 continue
@@ -446,8 +502,9 @@ class GraphQLHTTP(GraphQL[Context, RootValue]):
                 ) from exc
             raise HTTPException(
                 400,
-                "Subscriptions are not served over plain HTTP: open a WebSocket to this path "
-                "with the graphql-transport-ws protocol.",
+                "Subscriptions need a streaming transport: open a WebSocket to this path "
+                "(graphql-transport-ws), or POST with `Accept: text/event-stream` (graphql-sse) "
+                'or `Accept: multipart/mixed;subscriptionSpec="1.0"` (Apollo multipart).',
             ) from exc
         except CannotGetOperationTypeError as exc:
             reason = (

@@ -35,9 +35,12 @@ from graphql import (
     ValueNode,
 )
 
+from syncgql.config import Settings
+from syncgql.errorcodes import ErrorCode
+
 __all__ = ["INPUT_LIMIT_CODES", "InputLimits", "check_inputs"]
 
-INPUT_LIMIT_CODES = frozenset({"INPUT_TOO_LARGE", "INPUT_TOO_DEEP"})
+INPUT_LIMIT_CODES = frozenset({ErrorCode.INPUT_TOO_LARGE, ErrorCode.INPUT_TOO_DEEP})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,18 +48,19 @@ class InputLimits:
     """The bounds; see the module docstring. Defaults fit every real filter and mutation.
 
     A filter of 100 ``or`` branches each with a ``name: {eq: …}`` is 301 nodes; the deepest
-    useful filter (``and``/``or``/``not`` around a condition) is about 8 levels.
+    useful filter (``and``/``or``/``not`` around a condition) is about 8 levels. The defaults
+    are declared on ``Settings`` (``--max-list-items`` and the like).
     """
 
-    max_variables: int = 50
-    max_input_nodes: int = 1_000
-    max_list_items: int = 100
-    max_input_depth: int = 16
-    max_string_length: int = 32_768
-    max_key_length: int = 128
+    max_variables: int = Settings.max_variables
+    max_input_nodes: int = Settings.max_input_nodes
+    max_list_items: int = Settings.max_list_items
+    max_input_depth: int = Settings.max_input_depth
+    max_string_length: int = Settings.max_string_length
+    max_key_length: int = Settings.max_key_length
 
 
-def _error(code: str, message: str, limit: int, node: Node | None = None) -> GraphQLError:
+def _error(code: ErrorCode, message: str, limit: int, node: Node | None = None) -> GraphQLError:
     return GraphQLError(message, nodes=node, extensions={"code": code, "limit": limit})
 
 
@@ -72,7 +76,7 @@ class _Budget:
         limit = self.limits.max_input_nodes
         if self.nodes > limit:
             return _error(
-                "INPUT_TOO_LARGE",
+                ErrorCode.INPUT_TOO_LARGE,
                 f"The request's input values have more than {limit} nodes "
                 f"(objects, lists and values; exceeded in {where}).",
                 limit,
@@ -84,7 +88,7 @@ class _Budget:
         limit = self.limits.max_string_length if kind == "a string" else self.limits.max_list_items
         if size > limit:
             return _error(
-                "INPUT_TOO_LARGE",
+                ErrorCode.INPUT_TOO_LARGE,
                 f"{where[0].upper()}{where[1:]} holds {kind} of {size} "
                 f"{'characters' if kind == 'a string' else 'entries'}; the limit is {limit}.",
                 limit,
@@ -96,7 +100,7 @@ class _Budget:
         limit = self.limits.max_input_depth
         if depth > limit:
             return _error(
-                "INPUT_TOO_DEEP",
+                ErrorCode.INPUT_TOO_DEEP,
                 f"{where[0].upper()}{where[1:]} nests objects and lists more than {limit} deep.",
                 limit,
                 node,
@@ -107,7 +111,7 @@ class _Budget:
         limit = self.limits.max_key_length
         if len(key) > limit:
             return _error(
-                "INPUT_TOO_LARGE",
+                ErrorCode.INPUT_TOO_LARGE,
                 f"{where[0].upper()}{where[1:]} has an object key of {len(key)} characters; "
                 f"the limit is {limit}.",
                 limit,
@@ -189,7 +193,7 @@ def check_inputs(
     if isinstance(variables, Mapping) and variables:  # other shapes are strawberry's to refuse
         if len(variables) > limits.max_variables:
             return _error(
-                "INPUT_TOO_LARGE",
+                ErrorCode.INPUT_TOO_LARGE,
                 f"The request sends {len(variables)} variables; the limit is "
                 f"{limits.max_variables}.",
                 limits.max_variables,

@@ -6,10 +6,13 @@ expensive spec rules (graphql-core's overlapping-fields rule is quadratic):
 1. document size (``len`` of the text, before parsing);
 2. token count, enforced by the parser itself (``parse(max_tokens=)``), which also bounds
    comments;
-3. one linear pass over the AST (:mod:`syncgql.graphql.cost`): depth, aliases, directives,
-   root fields, action mutations, page sizes and cost;
-4. only then the spec rules, with the overlapping-fields rule given a lower complexity budget
-   through a subclass, so graphql-core's module-level default is never changed.
+3. one linear pass over the AST (:mod:`syncgql.graphql.cost`): depth, aliases, directives and
+   root fields are enforced here, because they bound the work of the validator;
+4. then the spec rules, with the overlapping-fields rule given a lower complexity budget
+   through a subclass, so graphql-core's module-level default is never changed;
+5. only for a valid document, the limits that measure what it would *do* (action mutations,
+   page sizes, cost; measured in step 3): a cost is meaningless for a document that cannot
+   run, and its validation errors are what the author needs to see (issue 15).
 
 Install (the extension is a *factory*: strawberry builds one instance per request; a shared
 instance leaked state between requests in strawberry 0.316)::
@@ -61,6 +64,8 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
+from syncgql.config import Settings
+from syncgql.errorcodes import ErrorCode
 from syncgql.graphql.cost import CostModel, OperationStats, analyze_document
 from syncgql.graphql.input_limits import INPUT_LIMIT_CODES, InputLimits, check_inputs
 from syncgql.graphql.schema_hiding import hide_schema_names
@@ -82,15 +87,15 @@ _V = TypeVar("_V")
 
 LIMIT_CODES = frozenset(
     {
-        "DOCUMENT_TOO_LARGE",
-        "TOO_MANY_TOKENS",
-        "QUERY_TOO_DEEP",
-        "TOO_MANY_ALIASES",
-        "TOO_MANY_DIRECTIVES",
-        "TOO_MANY_ROOT_FIELDS",
-        "TOO_MANY_ACTIONS",
-        "PAGE_SIZE_TOO_LARGE",
-        "QUERY_TOO_COSTLY",
+        ErrorCode.DOCUMENT_TOO_LARGE,
+        ErrorCode.TOO_MANY_TOKENS,
+        ErrorCode.QUERY_TOO_DEEP,
+        ErrorCode.TOO_MANY_ALIASES,
+        ErrorCode.TOO_MANY_DIRECTIVES,
+        ErrorCode.TOO_MANY_ROOT_FIELDS,
+        ErrorCode.TOO_MANY_ACTIONS,
+        ErrorCode.PAGE_SIZE_TOO_LARGE,
+        ErrorCode.QUERY_TOO_COSTLY,
         *INPUT_LIMIT_CODES,
     }
 )
@@ -103,7 +108,7 @@ _SHOWN_MAX = 10**12
 
 @dataclass(frozen=True, slots=True)
 class OperationLimits:
-    """All operation limits; the defaults are those of issue 5.
+    """All operation limits; the defaults (those of issue 5) are declared on ``Settings``.
 
     Attributes:
         max_depth: deepest field nesting; introspection subtrees are exempt.
@@ -128,20 +133,20 @@ class OperationLimits:
             checked before any of them is coerced.
     """
 
-    max_depth: int = 12
-    max_aliases: int = 30
-    max_tokens: int = 2000
-    max_directives_per_field: int = 5
-    max_directives: int = 50
-    max_root_fields: int = 10
-    max_document_bytes: int = 100_000
-    max_cost: int = 10_000
-    max_first: int = 100
-    max_batch_operations: int = 1
-    max_action_mutations: int = 1
-    max_subscriptions_per_connection: int = 20
-    max_nesting: int = 64
-    overlap_complexity_budget: int = 20_000
+    max_depth: int = Settings.max_depth
+    max_aliases: int = Settings.max_aliases
+    max_tokens: int = Settings.max_tokens
+    max_directives_per_field: int = Settings.max_directives_per_field
+    max_directives: int = Settings.max_directives
+    max_root_fields: int = Settings.max_root_fields
+    max_document_bytes: int = Settings.max_document_bytes
+    max_cost: int = Settings.max_cost
+    max_first: int = Settings.max_first
+    max_batch_operations: int = Settings.max_batch_operations
+    max_action_mutations: int = Settings.max_action_mutations
+    max_subscriptions_per_connection: int = Settings.max_subscriptions_per_connection
+    max_nesting: int = Settings.max_nesting
+    overlap_complexity_budget: int = Settings.overlap_complexity_budget
     inputs: InputLimits = field(default_factory=InputLimits)
 
     def batching_config(self) -> BatchingConfig | None:
@@ -151,7 +156,9 @@ class OperationLimits:
         return BatchingConfig(max_operations=self.max_batch_operations)
 
 
-def limit_error(code: str, message: str, *, limit: int, actual: int | None = None) -> GraphQLError:
+def limit_error(
+    code: ErrorCode, message: str, *, limit: int, actual: int | None = None
+) -> GraphQLError:
     """A GraphQL error for a broken limit, with ``extensions.code`` and the limit."""
     extensions: dict[str, Any] = {"code": code, "limit": limit}
     if actual is not None:
@@ -176,7 +183,7 @@ def check_document_size(query: str, limits: OperationLimits) -> GraphQLError | N
         if size <= limit:
             return None
     return limit_error(
-        "DOCUMENT_TOO_LARGE",
+        ErrorCode.DOCUMENT_TOO_LARGE,
         f"The document is at least {size} bytes; the limit is {limit} bytes.",
         limit=limit,
         actual=size,
@@ -202,13 +209,13 @@ def parse_with_limits(
         # graphql-core reports its limits as syntax errors; give them our codes.
         if "Parsing aborted" in error.message and "nested too deeply" in error.message:
             raise limit_error(
-                "QUERY_TOO_DEEP",
+                ErrorCode.QUERY_TOO_DEEP,
                 "The document nests too deeply to be parsed.",
                 limit=limits.max_depth,
             ) from error
         if "Parsing aborted" in error.message:
             raise limit_error(
-                "TOO_MANY_TOKENS",
+                ErrorCode.TOO_MANY_TOKENS,
                 f"The document has more than {limits.max_tokens} tokens; "
                 f"the limit is {limits.max_tokens}.",
                 limit=limits.max_tokens,
@@ -216,46 +223,68 @@ def parse_with_limits(
         raise
 
 
-def _stats_errors(stats: OperationStats, limits: OperationLimits) -> list[GraphQLError]:
+def _over(errors: list[GraphQLError], code: ErrorCode, actual: int, limit: int, what: str) -> None:
+    if actual > limit:
+        text = f"The operation {what.format(_shown(actual))}; the limit is {limit}."
+        errors.append(limit_error(code, text, limit=limit, actual=actual))
+
+
+def _shape_errors(stats: OperationStats, limits: OperationLimits) -> list[GraphQLError]:
+    """The limits on the document's shape, which protect the validator: checked before it."""
     errors: list[GraphQLError] = []
 
-    def over(code: str, actual: int, limit: int, what: str) -> None:
-        if actual > limit:
-            text = f"The operation {what.format(_shown(actual))}; the limit is {limit}."
-            errors.append(limit_error(code, text, limit=limit, actual=actual))
+    def over(code: ErrorCode, actual: int, limit: int, what: str) -> None:
+        _over(errors, code, actual, limit, what)
 
     if stats.nesting_exceeded:
         errors.append(
             limit_error(
-                "QUERY_TOO_DEEP",
+                ErrorCode.QUERY_TOO_DEEP,
                 f"The operation nests more than {limits.max_nesting} levels of selections.",
                 limit=limits.max_depth,
             )
         )
     else:
-        over("QUERY_TOO_DEEP", stats.depth, limits.max_depth, "is {} levels deep")
-    over("TOO_MANY_ALIASES", stats.aliases, limits.max_aliases, "uses {} aliases")
+        over(ErrorCode.QUERY_TOO_DEEP, stats.depth, limits.max_depth, "is {} levels deep")
+    over(ErrorCode.TOO_MANY_ALIASES, stats.aliases, limits.max_aliases, "uses {} aliases")
     over(
-        "TOO_MANY_DIRECTIVES",
+        ErrorCode.TOO_MANY_DIRECTIVES,
         stats.max_directives_on_node,
         limits.max_directives_per_field,
         "puts {} directives on one field",
     )
-    over("TOO_MANY_DIRECTIVES", stats.directives, limits.max_directives, "uses {} directives")
-    over("TOO_MANY_ROOT_FIELDS", stats.root_fields, limits.max_root_fields, "has {} root fields")
     over(
-        "TOO_MANY_ACTIONS",
+        ErrorCode.TOO_MANY_DIRECTIVES, stats.directives, limits.max_directives, "uses {} directives"
+    )
+    over(
+        ErrorCode.TOO_MANY_ROOT_FIELDS,
+        stats.root_fields,
+        limits.max_root_fields,
+        "has {} root fields",
+    )
+    return errors
+
+
+def _effect_errors(stats: OperationStats, limits: OperationLimits) -> list[GraphQLError]:
+    """The limits on what a valid operation would do: checked only once it validated."""
+    errors: list[GraphQLError] = []
+
+    def over(code: ErrorCode, actual: int, limit: int, what: str) -> None:
+        _over(errors, code, actual, limit, what)
+
+    over(
+        ErrorCode.TOO_MANY_ACTIONS,
         stats.actions,
         limits.max_action_mutations,
         "runs {} action mutations (such as executeJob)",
     )
     over(
-        "PAGE_SIZE_TOO_LARGE",
+        ErrorCode.PAGE_SIZE_TOO_LARGE,
         stats.max_page_size,
         limits.max_first,
         "asks for a page of {} items (first/last); paginate instead",
     )
-    over("QUERY_TOO_COSTLY", stats.cost, limits.max_cost, "has an estimated cost of {}")
+    over(ErrorCode.QUERY_TOO_COSTLY, stats.cost, limits.max_cost, "has an estimated cost of {}")
     return errors
 
 
@@ -268,7 +297,11 @@ def check_operation(
     variables: Mapping[str, Any] | None = None,
     operation_name: str | None = None,
 ) -> tuple[list[GraphQLError], OperationStats]:
-    """Run the linear pre-pass and return the broken limits (empty when all hold) and stats."""
+    """Run the linear pre-pass and return the broken limits (empty when all hold) and stats.
+
+    The list holds the shape limits first, then the effect limits (see the module docstring
+    for why the extension checks the two on either side of validation).
+    """
     stats = analyze_document(
         document,
         schema,
@@ -277,7 +310,7 @@ def check_operation(
         operation_name=operation_name,
         max_nesting=limits.max_nesting,
     )
-    return _stats_errors(stats, limits), stats
+    return [*_shape_errors(stats, limits), *_effect_errors(stats, limits)], stats
 
 
 @functools.cache
@@ -443,38 +476,44 @@ class OperationLimitsExtension(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         """Reject broken limits; otherwise run the spec rules with a bounded overlap budget."""
         context = self.execution_context
-        limit_errors = self._check_limits(context)
-        if limit_errors:
+        shape_errors, effect_errors = self._check_limits(context)
+        if shape_errors:
             # Even if an earlier extension already validated: a broken limit always rejects.
-            context.pre_execution_errors = limit_errors
-        elif context.pre_execution_errors is None and context.validation_rules:
-            errors = self._spec_validate(context)
-            if errors and context.schema.config.disable_field_suggestions:
-                # Suggestions off means a caller who must not learn the schema: hide its type
-                # names here, where HTTP and WebSocket validation errors both pass.
-                errors = [_hidden(error, context.schema._schema) for error in errors]
-            context.pre_execution_errors = errors
+            context.pre_execution_errors = shape_errors
+        else:
+            if context.pre_execution_errors is None and context.validation_rules:
+                errors = self._spec_validate(context)
+                if errors and context.schema.config.disable_field_suggestions:
+                    # Suggestions off means a caller who must not learn the schema: hide its
+                    # type names here, where HTTP and WebSocket validation errors both pass.
+                    errors = [_hidden(error, context.schema._schema) for error in errors]
+                context.pre_execution_errors = errors
+            if effect_errors and not context.pre_execution_errors:
+                context.pre_execution_errors = effect_errors
         yield
 
-    def _check_limits(self, context: ExecutionContext) -> list[GraphQLError]:
+    def _check_limits(
+        self, context: ExecutionContext
+    ) -> tuple[list[GraphQLError], list[GraphQLError]]:
+        """The broken shape limits (checked before validation) and effect limits (after)."""
         if self._rejection is not None:
-            return [self._rejection]
+            return [self._rejection], []
         if context.graphql_document is None:  # pragma: no cover - strawberry parsed already
-            return []
+            return [], []
         # Before the pre-pass, which reads variables too, and long before execute coerces them.
         too_large = check_inputs(context.graphql_document, context.variables, self.limits.inputs)
         if too_large is not None:
-            return [too_large]
-        errors, stats = check_operation(
+            return [too_large], []
+        stats = analyze_document(
             context.graphql_document,
             context.schema._schema,
-            self.limits,
+            context.variables,
             self.cost_model,
-            variables=context.variables,
             operation_name=context.operation_name,
+            max_nesting=self.limits.max_nesting,
         )
         self._cost = stats.cost
-        return errors
+        return _shape_errors(stats, self.limits), _effect_errors(stats, self.limits)
 
     def _spec_validate(self, context: ExecutionContext) -> list[GraphQLError]:
         schema = context.schema._schema

@@ -13,7 +13,9 @@ reaches its feed.
 
 Subscribers of one credential share what each of them would otherwise ask the upstream for
 (the jobs they may read, the first states): :attr:`LiveEvents.visibility` and
-:attr:`LiveEvents.first_states` answer once per credential, workspace and short period.
+:attr:`LiveEvents.first_states` answer once per credential, workspace and short period; and
+their events' payloads (:attr:`LiveEvents.shared_results`, :attr:`LiveEvents.tick_loaders`:
+see :mod:`syncgql.graphql.shared_payloads`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from syncgql.errorcodes import ErrorCode
 from syncgql.errors import SyncgqlError
 from syncgql.events import (
     Broadcaster,
@@ -46,9 +49,12 @@ from syncgql.events import (
     namespace_for,
 )
 from syncgql.events.broadcaster import Mode
+from syncgql.events.running import RunningPoll
+from syncgql.graphql.holds import CallerHolds
+from syncgql.graphql.shared_payloads import SharedResults, TickLoaders
 from syncgql.sharedcalls import SharedCalls
 from syncgql.upstream.client import SyncClient
-from syncgql.upstream.models import JobStatusRow, RunStatus
+from syncgql.upstream.models import HistoryRow, JobStatusRow, RunStatus
 
 logger = logging.getLogger("syncgql.live")
 
@@ -59,6 +65,8 @@ SHARED_EVENTS = 256
 VISIBILITY_TTL = 2.0
 #: Seconds a first-state read (``getJobStatus`` with a subscriber's credentials) is reused.
 FIRST_STATE_TTL = 1.0
+#: Seconds a history row read for ``awaitRun`` waiters is reused (they key it by event too).
+RUN_ROW_TTL = 1.0
 #: Workspaces other than the configured one that subscriptions may follow at once.
 MAX_WORKSPACES = 32
 
@@ -106,7 +114,7 @@ def snapshot_of(rows: list[JobStatusRow], job_name: str | None = None) -> list[J
 class WorkspaceLimitError(SyncgqlError):
     """More workspaces followed by subscriptions than :data:`MAX_WORKSPACES`."""
 
-    code = "BAD_USER_INPUT"
+    code = ErrorCode.BAD_USER_INPUT
 
 
 class PrefixedBroadcaster:
@@ -182,12 +190,30 @@ class LiveEvents:
     first_states: SharedCalls[list[JobStatusSnapshot]] = field(
         default_factory=lambda: SharedCalls(FIRST_STATE_TTL)
     )
+    #: First per-task states of ``jobProgress`` subscribers, per credential, workspace and job.
+    first_progress: SharedCalls[list[JobStatusSnapshot]] = field(
+        default_factory=lambda: SharedCalls(FIRST_STATE_TTL)
+    )
+    #: Long-held requests per caller (HTTP subscription streams and ``awaitRun`` waits): the
+    #: app shares its stream policy's here, so both count against one cap.
+    holds: CallerHolds = field(default_factory=lambda: CallerHolds(0))
+    #: History rows read for ``awaitRun`` waiters, per (credential hash, workspace, run, event).
+    run_rows: SharedCalls[HistoryRow | None] = field(
+        default_factory=lambda: SharedCalls(RUN_ROW_TTL)
+    )
+    #: Event results shared by subscribers of one selection and credential scope.
+    shared_results: SharedResults = field(default_factory=SharedResults)
+    #: Loaders shared by the executions of one tick in one credential scope.
+    tick_loaders: TickLoaders = field(default_factory=TickLoaders)
     _shared: OrderedDict[tuple[str, bytes], Any] = field(
         default_factory=OrderedDict, init=False, repr=False
     )
     _client: SyncClient | None = field(default=None, init=False, repr=False)
     _namespace: str = field(default="", init=False, repr=False)
     _intervals: tuple[float, float] = field(default=(1.0, 15.0), init=False, repr=False)
+    # Reads of watched running jobs between polls: (interval, max jobs); 0 s turns them off.
+    _running: tuple[float, int] = field(default=(0.0, 1), init=False, repr=False)
+    _activity_interval: float = field(default=1.0, init=False, repr=False)
     _workspaces: dict[str, Feeds] = field(default_factory=dict, init=False, repr=False)
     _workspace_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
@@ -199,10 +225,20 @@ class LiveEvents:
         redis_url: str | None,
         fast_interval: float,
         slow_interval: float,
+        running_interval: float = 0.0,
+        running_max_jobs: int = 1,
+        progress_event_interval: float = 1.0,
     ) -> None:
-        """Build and start the event layer polling through ``client`` (service credentials)."""
+        """Build and start the event layer polling through ``client`` (service credentials).
+
+        ``running_interval``: seconds between reads of each watched running job (prompt run
+        ends, ``syncgql.events.running``); 0 for full polls only. ``progress_event_interval``:
+        the pacing of progress events on the activity topics (``syncgql.events.activity``).
+        """
         self._client = client
         self._intervals = (fast_interval, slow_interval)
+        self._running = (running_interval, running_max_jobs)
+        self._activity_interval = progress_event_interval
         cluster: ClusterState
         self.redis_enabled = bool(redis_url)
         if redis_url:
@@ -241,6 +277,10 @@ class LiveEvents:
             found = snapshot_of(await client.get_job_status(name, per_query=True), name)
             return found[0] if found else JobStatusSnapshot(name, "UNKNOWN", "")
 
+        async def fetch_head(name: str) -> JobStatusSnapshot | None:
+            found = snapshot_of(await client.get_job_status(name), name)
+            return found[0] if found else None
+
         async def fetch_log(name: str, run_id: str | None) -> tuple[str | None, str]:
             logs = await client.get_job_log(name, run_id=run_id)
             if not logs:
@@ -258,6 +298,8 @@ class LiveEvents:
             fast_interval=fast_interval,
             slow_interval=slow_interval,
             cluster=cluster,
+            running=RunningPoll(fetch_head, fetch_all, *self._running),
+            activity_interval=self._activity_interval,
         )
 
         def is_active(name: str) -> bool:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError, GraphQLSchema, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
+from syncgql.errorcodes import ErrorCode
 from syncgql.errors import SyncgqlError
 from syncgql.graphql.errors import to_graphql_error
 from syncgql.graphql.schema_hiding import hide_schema_names
@@ -43,11 +44,11 @@ def safe_error(
     if refused and error.path is None and "code" not in (error.extensions or {}):
         # No resolver was involved: the document or its variables were refused.
         if isinstance(error, GraphQLSyntaxError):
-            code = "GRAPHQL_PARSE_FAILED"
+            code = ErrorCode.GRAPHQL_PARSE_FAILED
         elif original is None:
-            code = "GRAPHQL_VALIDATION_FAILED"
+            code = ErrorCode.GRAPHQL_VALIDATION_FAILED
         else:  # variable coercion wraps the reason in an inner GraphQLError
-            code = "BAD_USER_INPUT"
+            code = ErrorCode.BAD_USER_INPUT
         message = error.message if hide_in is None else hide_schema_names(error.message, hide_in)
         return GraphQLError(
             message,
@@ -70,7 +71,7 @@ def safe_error(
             extra={"request_id": request_id},
         )
         mapped = GraphQLError("Internal error.")
-        extensions = {"code": "INTERNAL"}
+        extensions = {"code": ErrorCode.INTERNAL}
     if request_id:
         extensions["requestId"] = request_id
     return GraphQLError(

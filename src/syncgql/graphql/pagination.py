@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -30,6 +31,9 @@ FILTER_DESCRIPTION = "Only rows matching all of these conditions."
 ORDER_DESCRIPTION = "Sort keys, most significant first; ties keep a stable order."
 
 
+# Every page of every list encodes the same small offsets again (a 1,000-row page: 1,000
+# cursors), so the texts are remembered.
+@functools.lru_cache(maxsize=16_384)
 def encode_cursor(offset: int) -> str:
     """Turn a zero-based row offset into an opaque cursor."""
     return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode()

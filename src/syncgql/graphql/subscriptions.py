@@ -10,13 +10,17 @@ read, their first states) is shared per credential and workspace for a moment
 (``LiveEvents.visibility`` / ``first_states``): 3,000 subscriptions of one user cost a few
 calls, not 3,000. The ``workspace`` of a subscription is that subscription's alone: it is
 never written to the socket's context, and its events come from that workspace's feeds.
+
+An event is executed once per selection and credential scope for all its subscribers, and the
+relation fields of its payload (``job { status lastRun tasks }``) read from loaders shared by
+every execution of the watcher's tick in that scope (:mod:`syncgql.graphql.shared_payloads`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Hashable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -25,32 +29,118 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from syncgql.credcheck import credential_key
+from syncgql.errorcodes import ErrorCode
 from syncgql.events import (
+    ACTIVITY_ALL_TOPIC,
     STATUS_ALL_TOPIC,
     JobStatusEvent,
     JobStatusSnapshot,
     SubscriptionOverflowError,
+    activity_topic,
     decode_event,
+    is_transition,
     parse_cursor,
     status_topic,
 )
 from syncgql.events import Subscription as Feed
-from syncgql.graphql.context import Context
+from syncgql.graphql.context import Context, context_of
+from syncgql.graphql.errors import not_found_message
 from syncgql.graphql.live import Feeds, LiveEvents, WorkspaceLimitError, snapshot_of
+from syncgql.graphql.live_options import (
+    JobEventKind,
+    LogStart,
+    ProgressStep,
+    follow_runs,
+    kind_of,
+    tail_start,
+)
+from syncgql.graphql.selection import has_field
+from syncgql.graphql.shared_payloads import FIRST_TICK
 from syncgql.graphql.types.enums import RunStatus
+from syncgql.graphql.types.refs import JobRef
+from syncgql.graphql.workspace_scope import enter_workspace
 from syncgql.loaders import Loaders
+from syncgql.upstream import models
 from syncgql.upstream.client import SyncClient
 from syncgql.upstream.models import RunStatus as UpstreamStatus
 from syncgql.upstream.odata import ODataQuery
 
 MAX_JOBS_PER_SUBSCRIPTION = 100
-_TERMINAL = {"SUCCESS", "FAILED", "CANCELLED", "WARNING"}
-_JOB = "syncgql.graphql.types.job"
+
+# Argument descriptions: GraphiQL's docs pane is where people read what an argument does.
+JobNamesArg = Annotated[
+    list[str] | None,
+    strawberry.argument(
+        description=(
+            f"Names of the jobs to watch (at most {MAX_JOBS_PER_SUBSCRIPTION}); omitted: every "
+            "job you can read. A name you cannot read refuses the subscription with `NOT_FOUND`."
+        )
+    ),
+]
+WorkspaceArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description=(
+            "Sync workspace (id or name) whose jobs to watch; default: the `X-Sync-Workspace` "
+            "header, else the gateway's configured workspace. Applies to this subscription only."
+        )
+    ),
+]
+JobNameArg = Annotated[
+    str, strawberry.argument(description="Name of the job to follow (the job's `name`).")
+]
+LogAfterArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description=(
+            "Resume after this line: the `cursor` of the last `JobLogLines` you received. "
+            "Omitted: from the start of the current (or latest) run's log."
+        )
+    ),
+]
+ProgressArg = Annotated[
+    bool,
+    strawberry.argument(
+        description=(
+            "Also send an event while a job runs whenever its rows change (`kind: PROGRESS`), "
+            "at most one per job per `--progress-event-interval` seconds (1 by default; the "
+            "newest rows held back follow when it has passed). Costs no upstream call: the "
+            "rows come from the poll every subscription shares."
+        )
+    ),
+]
+FollowArg = Annotated[
+    bool,
+    strawberry.argument(
+        description=(
+            "Stay open across runs: after a run's `finished` event, follow the next run "
+            "(its first event has `runStarted: true`) instead of completing."
+        )
+    ),
+]
+ReplayArg = Annotated[
+    bool,
+    strawberry.argument(
+        description=(
+            "Send an idle job's last state first (the default). `false`: the first event is "
+            "of the run in progress, or of the next run to start."
+        )
+    ),
+]
+LogFromArg = Annotated[
+    LogStart | None,
+    strawberry.argument(
+        name="from",
+        description=(
+            "Where to start without `after` (omitted: `LATEST_RUN`). Give `after` or `from`, "
+            "not both."
+        ),
+    ),
+]
 
 
-def _status(text: str | None) -> RunStatus | None:
-    if text is None:
-        return None
+def _status(text: str) -> RunStatus:
+    # Snapshots always carry a status (``live.snapshot_of`` writes UNKNOWN for a missing one).
     try:
         return UpstreamStatus(text)
     except ValueError:
@@ -66,6 +156,16 @@ def _moment(text: str | None) -> datetime | None:
         return None
 
 
+@strawberry.type(description="Progress of one task query during a run.")
+class TaskProgress:
+    """One per-query row."""
+
+    query: str = strawberry.field(description="The task's query.")
+    status: RunStatus = strawberry.field(description="Its status.")
+    detail: str | None = strawberry.field(description="What it is doing or did.")
+    records_affected: int | None = strawberry.field(description="Rows so far.")
+
+
 @strawberry.type(description="A job's status changed (the first event is its current state).")
 class JobStatusChange:
     """One status event."""
@@ -74,34 +174,45 @@ class JobStatusChange:
     previous_status: RunStatus | None = strawberry.field(
         description="Status before the change; null on the first event of a subscription."
     )
-    status: RunStatus | None = strawberry.field(description="Status now.")
+    status: RunStatus = strawberry.field(description="Status now.")
     status_text: str | None = strawberry.field(description="Status as the upstream spelt it.")
     run_id: strawberry.ID | None = strawberry.field(description="History id of the run, if known.")
     run_start_date: datetime | None = strawberry.field(description="Start of the run.")
     detail: str | None = strawberry.field(description="What is happening, in words.")
     records_affected: int | None = strawberry.field(description="Rows written so far.")
     observed_at: datetime = strawberry.field(description="When the gateway saw the change.")
+    kind: JobEventKind = strawberry.field(
+        description="Why this event was sent: the state when subscribing, a transition, or rows."
+    )
+    tasks: list[TaskProgress] = strawberry.field(
+        description=(
+            "Per-task rows of the run, as of the last poll that read them. Selecting this "
+            "field makes the poller read them while a watched job runs and at its end (one "
+            "upstream call per running job and poll, shared by every subscriber); empty for "
+            "a job not read so since the gateway started."
+        )
+    )
+    #: The watcher tick the event came from (its loaders are shared within the tick).
+    tick: strawberry.Private[Hashable] = FIRST_TICK
+    #: The published payload: subscribers of one selection and scope share its execution
+    #: (None: this subscriber's own first event, executed for it alone).
+    share_key: strawberry.Private[bytes | None] = None
 
-    @strawberry.field(description="The job (loaded with your credentials).")
-    async def job(self, info: Info) -> Annotated[Job, strawberry.lazy(_JOB)] | None:
-        """Batched by name."""
-        context: Context = info.context
-        if context.shared:
-            # A socket lives for hours: never serve an event's nested fields from a stale
-            # cache. Fresh loaders only here, where they are used: building them for every
-            # event of every subscriber was a large part of the fan-out's cost.
+    @strawberry.field(
+        description="The job (loaded with your credentials).", graphql_type=JobRef | None
+    )
+    async def job(self, info: Info) -> models.Job | None:
+        """Batched by name, with every execution of this tick in the caller's scope."""
+        context = context_of(info)
+        # A socket lives for hours: never serve an event's nested fields from a stale cache.
+        # The tick's loaders are fresh for each tick and shared by every subscriber of the
+        # same credential scope, so the fields below cost one read per tick, not per
+        # subscriber. (Made only here, where they are used.)
+        if context.live is not None:
+            context.loaders = context.live.tick_loaders.get(context.client, self.tick)
+        elif context.shared:
             context.loaders = Loaders(context.client)
-        return await context.loaders.job.get(self.job_name)  # type: ignore[return-value]
-
-
-@strawberry.type(description="Progress of one task query during a run.")
-class TaskProgress:
-    """One per-query row."""
-
-    query: str = strawberry.field(description="The task's query.")
-    status: RunStatus | None = strawberry.field(description="Its status.")
-    detail: str | None = strawberry.field(description="What it is doing or did.")
-    records_affected: int | None = strawberry.field(description="Rows so far.")
+        return await context.loaders.job.get(self.job_name)
 
 
 @strawberry.type(
@@ -111,13 +222,21 @@ class JobProgress:
     """One progress event."""
 
     job_name: str = strawberry.field(description="The job.")
-    status: RunStatus | None = strawberry.field(description="Status of the run.")
+    status: RunStatus = strawberry.field(description="Status of the run.")
     run_id: strawberry.ID | None = strawberry.field(description="History id of the run.")
     detail: str | None = strawberry.field(description="What is happening.")
     records_affected: int | None = strawberry.field(description="Rows so far.")
     tasks: list[TaskProgress] = strawberry.field(description="Per-task rows.")
     finished: bool = strawberry.field(
-        description="True on the run's final event; the subscription then completes."
+        description=(
+            "True on the run's final event; the subscription then completes (unless `follow`)."
+        )
+    )
+    run_started: bool = strawberry.field(
+        description=(
+            "True on the first event of a run that started while you were subscribed "
+            "(a run in progress when you subscribed is announced by its first event's `runId`)."
+        )
     )
 
 
@@ -133,6 +252,18 @@ class JobLogLines:
     lines: list[str] = strawberry.field(description="The new lines, oldest first.")
 
 
+def _tasks(snapshot: JobStatusSnapshot) -> list[TaskProgress]:
+    return [
+        TaskProgress(
+            query=q.query,
+            status=_status(q.status),
+            detail=q.detail,
+            records_affected=q.records_affected,
+        )
+        for q in snapshot.queries
+    ]
+
+
 def _change(event: JobStatusEvent | None, snapshot: JobStatusSnapshot) -> JobStatusChange:
     previous = event.previous if event is not None else None
     observed = event.observed_at if event is not None else datetime.now(UTC).timestamp()
@@ -146,6 +277,8 @@ def _change(event: JobStatusEvent | None, snapshot: JobStatusSnapshot) -> JobSta
         detail=snapshot.detail,
         records_affected=snapshot.records_affected,
         observed_at=datetime.fromtimestamp(observed, UTC),
+        kind=JobEventKind.CURRENT if event is None else kind_of(event),
+        tasks=_tasks(snapshot),
     )
 
 
@@ -161,26 +294,24 @@ def _same_run_state(before: JobStatusSnapshot, after: JobStatusSnapshot) -> bool
 
 def _change_of(payload: bytes) -> JobStatusChange:
     event = decode_event(payload)
-    return _change(event, event.current)
+    change = _change(event, event.current)
+    # Events of one watcher tick carry its one ``observed_at``.
+    change.tick = ("tick", event.observed_at)
+    change.share_key = payload
+    return change
 
 
-def _progress(snapshot: JobStatusSnapshot, *, finished: bool) -> JobProgress:
+def _progress(step: ProgressStep) -> JobProgress:
+    snapshot = step.snapshot
     return JobProgress(
         job_name=snapshot.job_name,
         status=_status(snapshot.status),
         run_id=strawberry.ID(snapshot.run_id) if snapshot.run_id else None,
         detail=snapshot.detail,
         records_affected=snapshot.records_affected,
-        tasks=[
-            TaskProgress(
-                query=q.query,
-                status=_status(q.status),
-                detail=q.detail,
-                records_affected=q.records_affected,
-            )
-            for q in snapshot.queries
-        ],
-        finished=finished,
+        tasks=_tasks(snapshot),
+        finished=step.finished,
+        run_started=step.run_started,
     )
 
 
@@ -189,7 +320,7 @@ def _live(context: Context) -> LiveEvents:
     if live is None or live.watcher is None or live.broadcaster is None:
         raise GraphQLError(
             "Subscriptions are not running on this server.",
-            extensions={"code": "SUBSCRIPTIONS_UNAVAILABLE"},
+            extensions={"code": ErrorCode.SUBSCRIPTIONS_UNAVAILABLE},
         )
     return live
 
@@ -225,7 +356,7 @@ async def _visible_jobs(
     if names is not None and len(names) > MAX_JOBS_PER_SUBSCRIPTION:
         raise GraphQLError(
             f"Watch at most {MAX_JOBS_PER_SUBSCRIPTION} jobs per subscription.",
-            extensions={"code": "BAD_USER_INPUT"},
+            extensions={"code": ErrorCode.BAD_USER_INPUT},
         )
     readable = await _readable(context, client)
     if names is None:
@@ -238,8 +369,8 @@ async def _visible_jobs(
         missing = sorted(set(unseen) - set(found))
         if missing:
             raise GraphQLError(
-                f"No such job (or not visible to you): {', '.join(missing)}.",
-                extensions={"code": "NOT_FOUND"},
+                not_found_message("Job", missing),
+                extensions={"code": ErrorCode.NOT_FOUND},
             )
     return set(wanted)
 
@@ -309,20 +440,25 @@ class Subscription:
     @strawberry.subscription(
         description=(
             "Every status transition of the given jobs (all jobs you can read when omitted). "
-            "The first events are the jobs' current states, so a new view draws at once."
+            "The first events are the jobs' current states, so a new view draws at once. "
+            "With `progress: true`, also the rows of running jobs as they grow: one stream "
+            "for a whole jobs board."
         )
     )
     async def job_status_changed(
         self,
         info: Info,
-        job_names: list[str] | None = None,
-        workspace: str | None = None,
+        job_names: JobNamesArg = None,
+        workspace: WorkspaceArg = None,
+        progress: ProgressArg = False,
     ) -> AsyncGenerator[JobStatusChange, None]:
         """Shared watcher; per-subscriber filtering by what the subscriber may read."""
-        context: Context = info.context
+        context = context_of(info)
         live = _live(context)
-        # This subscription's workspace only: the socket's context (and its other
-        # operations) keep theirs.
+        # This subscription's workspace only (its argument, else the X-Sync-Workspace
+        # default): recorded for its root key, so the events' nested fields load from it
+        # too; the socket's other operations keep theirs.
+        workspace = enter_workspace(info, workspace)
         client = context.client if workspace is None else context.client.with_workspace(workspace)
         visible = await _visible_jobs(context, job_names, client)
         try:
@@ -330,20 +466,26 @@ class Subscription:
         except WorkspaceLimitError as exc:
             raise GraphQLError(str(exc), extensions={"code": exc.code}) from exc
         watched = sorted(visible) if job_names is not None else ["*"]
+        # Per-task rows cost a read per running job and poll: only when someone selects them.
+        tasks = has_field(info, "tasks")
+        # The activity topics carry the transitions too, with progress paced by the poller.
+        one_topic, all_topic = (
+            (activity_topic, ACTIVITY_ALL_TOPIC) if progress else (status_topic, STATUS_ALL_TOPIC)
+        )
         async with contextlib.AsyncExitStack() as stack:
             for name in watched:
-                await stack.enter_async_context(scope.watcher.watch(name))
+                await stack.enter_async_context(scope.watcher.watch(name, progress=tasks))
             if job_names is not None:
                 feeds = [
                     await stack.enter_async_context(
-                        scope.broadcaster.subscribe(status_topic(name), mode="latest")
+                        scope.broadcaster.subscribe(one_topic(name), mode="latest")
                     )
                     for name in watched
                 ]
             else:
                 feeds = [
                     await stack.enter_async_context(
-                        scope.broadcaster.subscribe(STATUS_ALL_TOPIC, mode="queue", maxsize=1000)
+                        scope.broadcaster.subscribe(all_topic, mode="queue", maxsize=1000)
                     )
                 ]
             last_sequence: dict[str, int] = {}
@@ -375,67 +517,88 @@ class Subscription:
                         denied.add(name)
                         continue
                     visible.add(name)
-                if event.previous is not None and _same_run_state(event.previous, event.current):
-                    continue  # progress only: jobProgress carries that
+                if not progress and not is_transition(event):
+                    continue  # progress only: asked for with `progress`, or jobProgress
                 # One object per event for all subscribers: resolvers only read it.
                 yield live.shared("change", payload, _change_of)
 
     @strawberry.subscription(
         description=(
             "Per-task rows of a job's run while it goes, ending with the run's outcome "
-            "(`finished: true`). If the job is idle, the first event is its last state and "
-            "the stream follows its next run."
+            "(`finished: true`). If the job is idle, the first event is its last state "
+            "(unless `replay: false`) and the stream follows its next run; with "
+            "`follow: true` it follows every run after that too."
         )
     )
-    async def job_progress(self, info: Info, job_name: str) -> AsyncGenerator[JobProgress, None]:
+    async def job_progress(
+        self,
+        info: Info,
+        job_name: JobNameArg,
+        follow: FollowArg = False,
+        replay: ReplayArg = True,
+    ) -> AsyncGenerator[JobProgress, None]:
         """One per-task poll per running job for all its progress subscribers."""
-        context: Context = info.context
+        context = context_of(info)
         live = _live(context)
         assert live.watcher is not None
         assert live.broadcaster is not None
         await _visible_jobs(context, [job_name])
+        client = context.client
+
+        async def read_first() -> list[JobStatusSnapshot]:
+            return snapshot_of(await client.get_job_status(job_name, per_query=True), job_name)
+
+        async def states(feed: Feed) -> AsyncIterator[JobStatusSnapshot]:
+            async for payload in feed:
+                yield live.shared("event", payload, decode_event).current
+
         async with (
             live.watcher.watch(job_name, progress=True),
             live.broadcaster.subscribe(status_topic(job_name), mode="latest") as feed,
         ):
-            rows = await context.client.get_job_status(job_name, per_query=True)
-            current = snapshot_of(rows, job_name)
-            running = bool(current) and current[0].active
-            if current:
-                yield _progress(current[0], finished=False)
-            async for payload in feed:
-                snapshot = live.shared("event", payload, decode_event).current
-                if snapshot.active:
-                    running = True
-                    yield _progress(snapshot, finished=False)
-                elif running and snapshot.status in _TERMINAL:
-                    yield _progress(snapshot, finished=True)
-                    return
+            # One read for the subscribers of one credential opening the job together.
+            current = await live.first_progress.get(_share_key(client, job_name), read_first)
+            first = current[0] if current else None
+            steps = follow_runs(first, states(feed), follow=follow, replay=replay)
+            async for step in steps:
+                yield _progress(step)
 
     @strawberry.subscription(
         description=(
-            "Log lines of the job's current (or latest) run as they appear. Resume with "
-            "`after` set to the last `cursor` you received: no line is sent twice."
+            "Log lines of the job's current (or latest) run as they appear, then of each "
+            "later run (`from` picks another start). Resume with `after` set to the last "
+            "`cursor` you received: no line is sent twice, and a run that ended meanwhile "
+            "is completed before the latest run follows from its first line."
         )
     )
     async def job_log(
-        self, info: Info, job_name: str, after: str | None = None
+        self,
+        info: Info,
+        job_name: JobNameArg,
+        after: LogAfterArg = None,
+        from_: LogFromArg = None,
     ) -> AsyncGenerator[JobLogLines, None]:
         """One log poll per job per interval for all its followers."""
-        context: Context = info.context
+        context = context_of(info)
         live = _live(context)
         assert live.tailer is not None
+        if after is not None and from_ is not None:
+            raise GraphQLError(
+                "Give `after` (to resume) or `from` (to start), not both.",
+                extensions={"code": ErrorCode.BAD_USER_INPUT},
+            )
         if after is not None:
             try:
                 parse_cursor(after)
             except ValueError as exc:
                 raise GraphQLError(
                     f"Invalid cursor {after[:40]!r}: use a cursor this API sent.",
-                    extensions={"code": "BAD_USER_INPUT"},
+                    extensions={"code": ErrorCode.BAD_USER_INPUT},
                 ) from exc
         await _visible_jobs(context, [job_name])
         try:
-            async with live.tailer.follow(job_name, after=after) as chunks:
+            start = tail_start(from_)
+            async with live.tailer.follow(job_name, after=after, start=start) as chunks:
                 async for chunk in chunks:
                     yield JobLogLines(
                         job_name=chunk.job_name,
@@ -446,8 +609,5 @@ class Subscription:
         except SubscriptionOverflowError as exc:
             raise GraphQLError(
                 "You fell too far behind this log; resubscribe with your last cursor.",
-                extensions={"code": "SLOW_CONSUMER"},
+                extensions={"code": ErrorCode.SLOW_CONSUMER},
             ) from exc
-
-
-from syncgql.graphql.types.job import Job  # noqa: E402 - resolves the lazy annotation

@@ -1,7 +1,9 @@
 """``/healthz`` (the process answers) and ``/readyz`` (it should get traffic).
 
 Ready means: started, not draining, the upstream breaker not open and the upstream answering a
-cheap read (any HTTP answer counts, a 401 included: the server is there). Upstream and Redis
+cheap read with the service credentials (``upstream_check.check_upstream``: a 401 with
+service credentials, a 403 or a 404 for the ``jobs`` set is *not* ready: such a
+replica cannot read Sync, and the report's ``problem`` says why). Upstream and Redis
 checks are cached for ``ttl`` seconds and run by one probe at a time, so frequent probes cost
 the upstream at most one call per ``ttl``.
 
@@ -21,10 +23,10 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from syncgql.errors import SyncgqlError, UpstreamStatusError
+from syncgql.errors import SyncgqlError
+from syncgql.observability.upstream_check import Verdict, VerdictKind, check_upstream
 from syncgql.upstream.breaker import BreakerState
 from syncgql.upstream.client import SyncClient
-from syncgql.upstream.odata import ODataQuery
 
 __all__ = ["ReadinessProbe", "events_report"]
 
@@ -34,6 +36,19 @@ class _Cached:
     ok: bool
     detail: str
     at: float
+    verdict: Verdict | None = None
+
+
+# What the service credentials alone decide: with callers' own credentials the replica serves.
+_SERVICE_CREDENTIALS_ONLY = frozenset({VerdictKind.CREDENTIALS_REFUSED, VerdictKind.FORBIDDEN})
+
+
+class _NotReadyError(Exception):
+    """The upstream answered, but not so that this replica can serve (see ``verdict``)."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.detail)
+        self.verdict = verdict
 
 
 class ReadinessProbe:
@@ -64,6 +79,8 @@ class ReadinessProbe:
                 result = _Cached(True, detail, time.monotonic())
             except TimeoutError:
                 result = _Cached(False, "timeout", time.monotonic())
+            except _NotReadyError as exc:
+                result = _Cached(False, exc.verdict.detail, time.monotonic(), exc.verdict)
             except (SyncgqlError, RedisError, OSError) as exc:
                 # Class names only: messages may hold hosts or upstream text.
                 result = _Cached(False, type(exc).__name__, time.monotonic())
@@ -77,10 +94,16 @@ class ReadinessProbe:
         *,
         draining: bool,
         events: dict[str, Any] | None = None,
+        base_url: str = "",
+        callers_bring_credentials: bool = False,
     ) -> tuple[bool, dict[str, Any]]:
         """Run (or reuse) the checks; return ``(ready, report)``.
 
         ``events`` is the event layer's state (see :func:`events_report`), reported as is.
+        ``callers_bring_credentials`` (``--auth forward``): requests run with the callers' own
+        credentials, so service credentials Sync refuses only stop the status poller: the
+        replica stays ready and lists them under ``degraded`` (taking every replica out of the
+        balancer for that would refuse callers whose tokens work).
         """
         if draining:
             return False, {"ready": False, "reason": "shutting down"}
@@ -93,18 +116,22 @@ class ReadinessProbe:
         if ready:
 
             async def upstream() -> str:
-                try:
-                    await client.jobs.list(ODataQuery(select=("JobName",), top=1))
-                except UpstreamStatusError as exc:
-                    if 400 <= exc.status < 500:
-                        return f"answered {exc.status}"  # there and answering: reachable
-                    raise
-                return "answered"
+                verdict = await check_upstream(client, base_url)
+                if not verdict.ready:
+                    raise _NotReadyError(verdict)
+                return verdict.detail
 
             result = await self._cached("upstream", upstream)
-            report["upstream"]["reachable"] = result.ok
+            verdict = result.verdict
+            report["upstream"]["reachable"] = result.ok if verdict is None else verdict.reachable
             report["upstream"]["detail"] = result.detail
             ready = result.ok
+            if verdict is not None:
+                report["upstream"]["credentials"] = verdict.credentials
+                report["upstream"]["problem"] = verdict.message
+                if callers_bring_credentials and verdict.kind in _SERVICE_CREDENTIALS_ONLY:
+                    ready = True
+                    degraded.append(f"upstream: service credentials {verdict.credentials}")
         if redis is not None:
 
             async def ping() -> str:

@@ -110,6 +110,10 @@ class TextFormatter(logging.Formatter):
         return self.redactor(line) if self.redactor is not None else line
 
 
+class _RootHandler(logging.StreamHandler[TextIO]):
+    """The handler :func:`configure_logging` installs (so a second call replaces it)."""
+
+
 def configure_logging(
     level: str, fmt: str, redactor: Redactor, *, stream: TextIO | None = None
 ) -> logging.Handler:
@@ -124,7 +128,7 @@ def configure_logging(
     Returns:
         The installed handler (tests remove it again).
     """
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = _RootHandler(stream or sys.stderr)
     handler.addFilter(RedactionFilter(redactor))
     formatter: logging.Formatter = (
         TextFormatter(redactor) if fmt == "text" else JsonFormatter(redactor)
@@ -132,9 +136,8 @@ def configure_logging(
     handler.setFormatter(formatter)
     root = logging.getLogger()
     for old in list(root.handlers):
-        if getattr(old, "syncgql_handler", False):
+        if isinstance(old, _RootHandler):
             root.removeHandler(old)
-    handler.syncgql_handler = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
     # uvicorn's loggers keep their own handlers when it configured them; ours are the ones.

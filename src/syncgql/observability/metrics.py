@@ -26,6 +26,12 @@ Metrics:
   ``syncgql_redis_up`` (the Redis subscription is up),
   ``syncgql_events_degraded`` (1 while Redis is down and this process polls for itself) and
   ``syncgql_upstream_history_filter_local`` (1 while history is filtered in the gateway).
+- The in-flight cap (issue 12): ``syncgql_upstream_rate_limited_total{endpoint}`` (429 answers
+  of Sync, per attempt, by endpoint class), ``syncgql_upstream_waiting_calls`` (attempts queued
+  for an in-flight slot, read at scrape time) and ``syncgql_upstream_queue_wait_seconds``
+  (time each attempt waited for its slot; 0 when none was needed).
+- Durable operations (issue 14): audit write failures, idempotency outcomes, webhook delivery
+  attempts and the outbox's queue, declared in :mod:`.durable_metrics`.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from prometheus_client.registry import Collector
 from strawberry.extensions import SchemaExtension
 
 from syncgql.graphql.limits import LIMIT_CODES
+from syncgql.observability.durable_metrics import DurableMetrics
 
 __all__ = ["CONTENT_TYPE_LATEST", "GatewayMetrics", "MetricsExtension", "RuntimeGauges"]
 
@@ -51,6 +58,7 @@ OTHER = "other"
 BREAKER_STATES = ("closed", "half_open", "open")
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+_WAIT_BUCKETS = (0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 class RuntimeGauges:
@@ -71,6 +79,8 @@ class RuntimeGauges:
         self.redis_up: Callable[[], float | None] = lambda: None
         self.events_degraded: Callable[[], float | None] = lambda: None
         self.history_filter_local: Callable[[], float | None] = lambda: None
+        # --- issue 12: the in-flight cap's queue
+        self.upstream_waiting: Callable[[], float | None] = lambda: None
 
 
 class _RuntimeCollector(Collector):
@@ -92,6 +102,11 @@ class _RuntimeCollector(Collector):
                 self.gauges.in_flight,
             ),
             ("syncgql_draining", "1 while the process shuts down.", self.gauges.draining),
+            (
+                "syncgql_upstream_waiting_calls",
+                "Upstream attempts queued for an in-flight slot (upstream_max_in_flight).",
+                self.gauges.upstream_waiting,
+            ),
             *self._degraded_gauges(),
         )
         for name, doc, read in simple:
@@ -217,6 +232,43 @@ class GatewayMetrics:
             registry=registry,
         )
 
+        # --- issue 12: the in-flight cap
+        self.upstream_rate_limited = Counter(
+            "syncgql_upstream_rate_limited",
+            "429 answers of CData Sync (each attempt), by endpoint class.",
+            ["endpoint"],
+            registry=registry,
+        )
+        self.upstream_queue_wait = Histogram(
+            "syncgql_upstream_queue_wait_seconds",
+            "Time upstream attempts waited for an in-flight slot.",
+            buckets=_WAIT_BUCKETS,
+            registry=registry,
+        )
+        # --- issue 11: compiled query plans
+        self.plan_compiled = Counter(
+            "syncgql_plan_compiled_queries",
+            "Queries executed by their compiled plan.",
+            registry=registry,
+        )
+        self.plan_fallbacks = Counter(
+            "syncgql_plan_fallbacks",
+            "Queries executed by graphql-core because the plan compiler refused them, by reason.",
+            ["reason"],
+            registry=registry,
+        )
+
+        # --- issue 14: audit failures, idempotency outcomes, webhook deliveries and queue
+        self.durable = DurableMetrics(registry)
+
+    def observe_rate_limited(self, endpoint: str) -> None:
+        """``ClientOptions.on_rate_limited`` observer."""
+        self.upstream_rate_limited.labels(endpoint).inc()
+
+    def observe_queue_wait(self, seconds: float) -> None:
+        """``ClientOptions.on_wait`` observer."""
+        self.upstream_queue_wait.observe(seconds)
+
     def operation_label(self, name: str | None) -> str:
         """A bounded label for an operation name (``anonymous``, the name, or ``other``)."""
         if not name:
@@ -237,6 +289,13 @@ class GatewayMetrics:
         self.upstream_seconds.labels(endpoint, method).observe(seconds)
         if retried:
             self.upstream_retries.labels(endpoint).inc(retried)
+
+    def observe_plan(self, fallback: str | None) -> None:
+        """``build_schema(plan_observer=…)``: a query ran compiled (None) or fell back."""
+        if fallback is None:
+            self.plan_compiled.inc()
+        else:
+            self.plan_fallbacks.labels(fallback).inc()
 
     def reject(self, reason: str) -> None:
         """Count one refused request (a limit code, or ``RATE_LIMITED``)."""
@@ -312,9 +371,17 @@ class MetricsExtension(SchemaExtension):
         """Wrap the batch functions of this operation's loaders (they are fresh per operation)."""
         loaders = getattr(self.execution_context.context, "loaders", None)
         if loaders is not None:
-            for attribute, loader in vars(loaders).items():
+            metrics = self.metrics
+
+            def observe(attribute: str, loader: object) -> None:
                 if callable(getattr(loader, "batch_load_fn", None)) and hasattr(loader, "load"):
-                    _observe_batches(loader, attribute, self.metrics)
+                    _observe_batches(loader, attribute, metrics)
+
+            # Loaders are made on first use: those made already now, the others as they are.
+            for attribute, loader in list(vars(loaders).items()):
+                observe(attribute, loader)
+            if hasattr(loaders, "on_loader"):
+                loaders.on_loader = observe
         yield
 
 

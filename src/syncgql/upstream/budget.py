@@ -11,11 +11,12 @@ they are bounded by the retry budget, and a caller cannot choose to cause them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 
 from syncgql.errors import UpstreamBudgetExceededError
 
-__all__ = ["OPERATION_BUDGET", "CallBudget", "charge_operation"]
+__all__ = ["OPERATION_BUDGET", "OPERATION_CALLS", "CallBudget", "charge_operation", "record_call"]
 
 
 class CallBudget:
@@ -50,3 +51,22 @@ def charge_operation() -> None:
     budget = OPERATION_BUDGET.get()
     if budget is not None:
         budget.charge()
+
+
+OPERATION_CALLS: ContextVar[list[dict[str, object]] | None] = ContextVar(
+    "syncgql_operation_calls", default=None
+)
+"""The upstream calls of the running operation, for ``extensions.plan`` (issue 11); None: off."""
+
+
+def record_call(method: str, path: str, endpoint: str, params: Mapping[str, str] | None) -> None:
+    """Note one logical call of the current operation when its caller asked to see them.
+
+    Only the method, the path below the service root and the OData options: never headers or
+    bodies, so no credential can reach a response through it.
+    """
+    calls = OPERATION_CALLS.get()
+    if calls is not None:
+        calls.append(
+            {"method": method, "path": path, "endpoint": endpoint, "options": dict(params or {})}
+        )

@@ -9,7 +9,7 @@ GraphQL request to forward the caller's own credentials.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from types import TracebackType
 
 import httpx
@@ -29,6 +29,7 @@ from syncgql.upstream.models import (
 from syncgql.upstream.options import ClientOptions
 from syncgql.upstream.resources.actions import Actions
 from syncgql.upstream.resources.base import CallContext, Capabilities
+from syncgql.upstream.resources.certificates import Certificates
 from syncgql.upstream.resources.entities import (
     Connections,
     Jobs,
@@ -38,6 +39,7 @@ from syncgql.upstream.resources.entities import (
     Workspaces,
 )
 from syncgql.upstream.resources.history import History
+from syncgql.upstream.resources.tables import TableListing, Tables
 from syncgql.upstream.resources.tasks import Tasks
 
 __all__ = ["SyncClient"]
@@ -63,6 +65,8 @@ class SyncClient:
     history: History
     requests: Requests
     workspaces: Workspaces
+    certificates: Certificates
+    tables: Tables
 
     def __init__(
         self,
@@ -87,6 +91,8 @@ class SyncClient:
         self.history = History(ctx)
         self.requests = Requests(ctx)
         self.workspaces = Workspaces(ctx)
+        self.certificates = Certificates(ctx)
+        self.tables = Tables(ctx)
         self._actions = Actions(ctx)
 
     def _view(self, ctx: CallContext) -> SyncClient:
@@ -137,6 +143,11 @@ class SyncClient:
         return self._ctx.pipeline.breaker.state
 
     @property
+    def waiting_calls(self) -> int:
+        """Upstream attempts queued for an in-flight slot now (``max_in_flight``)."""
+        return self._ctx.pipeline.waiting
+
+    @property
     def options(self) -> ClientOptions:
         """The options the shared pipeline runs with."""
         return self._ctx.pipeline.options
@@ -161,19 +172,21 @@ class SyncClient:
 
     async def execute_job(
         self,
-        job_name: str,
+        job_name: str | None,
         *,
+        job_id: str | None = None,
         wait: bool = True,
         timeout: int = 0,  # noqa: ASYNC109 - the server's job timeout
     ) -> list[ExecuteResultRow]:
         """Run a job or transformation (sent once, never retried).
 
         Args:
-            job_name: job or transformation name.
+            job_name: job or transformation name (``None`` with ``job_id``).
+            job_id: the job's ``JobId`` instead of its name.
             wait: wait for the run to finish (the HTTP read timeout grows to the job timeout).
             timeout: seconds the server waits at most; 0 for no limit.
         """
-        return await self._actions.execute_job(job_name, wait=wait, timeout=timeout)
+        return await self._actions.execute_job(job_name, job_id=job_id, wait=wait, timeout=timeout)
 
     async def execute_queries(
         self,
@@ -186,15 +199,25 @@ class SyncClient:
         """Run some of a job's task queries (``executeQuery``; sent once)."""
         return await self._actions.execute_queries(job_name, queries, wait=wait, timeout=timeout)
 
-    async def cancel_job(self, job_name: str) -> CancelResult:
-        """Cancel a running job (sent once)."""
-        return await self._actions.cancel_job(job_name)
+    async def cancel_job(self, job_name: str | None, *, job_id: str | None = None) -> CancelResult:
+        """Cancel a running job (sent once), by name or by ``job_id``."""
+        return await self._actions.cancel_job(job_name, job_id=job_id)
 
     async def get_job_status(
-        self, job_name: str | None = None, *, per_query: bool = False
+        self,
+        job_name: str | None = None,
+        *,
+        job_id: str | None = None,
+        per_query: bool = False,
+        only_jobs: Collection[str] | None = None,
     ) -> list[JobStatusRow]:
-        """Status rows: one per job when ``job_name`` is None, else the job plus its queries."""
-        return await self._actions.get_job_status(job_name, per_query=per_query)
+        """Status rows: one per job without name or id, else the job plus its queries.
+
+        ``only_jobs``: decode only those jobs' job-level rows (the same call).
+        """
+        return await self._actions.get_job_status(
+            job_name, job_id=job_id, per_query=per_query, only_jobs=only_jobs
+        )
 
     async def get_job_log(
         self, job_name: str, *, run_id: str | None = None, days: int = 1
@@ -207,10 +230,12 @@ class SyncClient:
         return await self._actions.test_connection(name)
 
     async def get_connection_tables(
-        self, name: str, *, table_or_view: str = "ALL"
+        self, name: str, *, table_or_view: str = "ALL", listing: TableListing | None = None
     ) -> list[ConnectionTable]:
-        """Tables and/or views of a connection."""
-        return await self._actions.get_connection_tables(name, table_or_view=table_or_view)
+        """Tables and/or views of a connection; ``listing`` adds schema filter and paging."""
+        if listing is None:
+            return await self._actions.get_connection_tables(name, table_or_view=table_or_view)
+        return await self.tables.of_connection(name, listing)
 
     async def get_connection_table_columns(self, name: str, table: str) -> list[ConnectionColumn]:
         """Columns of one table of a connection."""

@@ -8,6 +8,14 @@ Retries happen only when the call site says the call is idempotent (reads and th
 actions); ``executeJob``, ``executeQuery``, ``cancelJob`` and writes are sent once whatever
 happens, so a flaky network can never run a job twice.
 The transport is aiohttp under httpx's API when installed (see ``syncgql.upstream.transport``).
+
+Issue 12: before the pool slot, every attempt takes one of ``max_in_flight`` process-wide
+slots (Sync answers 429 to too many concurrent requests, which retries cannot fix); beyond the
+cap attempts queue, within their call's deadline. ``waiting`` counts the queue, ``on_wait``
+sees each wait and ``on_rate_limited`` each 429 that still came back.
+
+(Over 400 lines: the gates, the breaker bookkeeping and the retry loop decide together what a
+wait, a timeout or a failure means for one call; split, each would need the others' state.)
 """
 
 from __future__ import annotations
@@ -38,11 +46,12 @@ from syncgql.errors import (
 )
 from syncgql.upstream.auth import Credentials
 from syncgql.upstream.breaker import CircuitBreaker
-from syncgql.upstream.budget import charge_operation
+from syncgql.upstream.budget import charge_operation, record_call
 from syncgql.upstream.errormap import error_for_status
 from syncgql.upstream.fairness import CallerGates
 from syncgql.upstream.options import ClientOptions, RetryOptions
 from syncgql.upstream.transport import default_transport
+from syncgql.upstream.wire import NAIVE_ZONE
 
 __all__ = ["REQUEST_ID", "HttpPipeline", "RetryBudget", "WireResponse"]
 
@@ -138,6 +147,11 @@ class HttpPipeline:
         self.gates = CallerGates(self.options.max_calls_per_caller)
         # Our own pool gate in front of the transport's: a wait here is known to be local.
         self._pool = asyncio.Semaphore(self.options.max_connections)
+        # issue 12: the cap on concurrent upstream calls (0: off).
+        cap = self.options.max_in_flight
+        self._in_flight = asyncio.Semaphore(cap) if cap > 0 else None
+        self.waiting = 0
+        """Attempts queued for an in-flight slot right now (a gauge)."""
 
     async def aclose(self) -> None:
         """Close the pooled connections."""
@@ -178,6 +192,9 @@ class HttpPipeline:
             UpstreamError: any other failure, already mapped (see ``syncgql.errors``).
         """
         charge_operation()
+        record_call(method, path, endpoint, params)  # issue 11: extensions.plan
+        # The answer is parsed in this task after the call: offset-less dates in its zone.
+        NAIVE_ZONE.set(self.options.naive_zone)
         started = time.monotonic()
         deadline = self.options.timeouts.deadline
         timeout = self._timeout
@@ -300,9 +317,17 @@ class HttpPipeline:
         """Wait (locally, bounded by the pool timeout) for a pool slot, then ask the breaker."""
         state.wait_started = time.monotonic()
         state.waiting = True
+        slot = self._in_flight
         try:
-            async with asyncio.timeout(self.options.timeouts.pool):
-                await self._pool.acquire()
+            if slot is not None:
+                await self._take_in_flight(slot)
+            try:
+                async with asyncio.timeout(self.options.timeouts.pool):
+                    await self._pool.acquire()
+            except BaseException:
+                if slot is not None:
+                    slot.release()
+                raise
         except TimeoutError:
             raise UpstreamBusyError(
                 f"{request.method} {endpoint}: no free upstream connection within "
@@ -325,6 +350,31 @@ class HttpPipeline:
             return await self._attempt(request, endpoint, state)
         finally:
             self._pool.release()
+            if slot is not None:
+                slot.release()
+
+    async def _take_in_flight(self, slot: asyncio.Semaphore) -> None:
+        """Queue for an in-flight slot; bounded by the call's deadline, not the pool timeout."""
+        if not slot.locked():
+            await slot.acquire()
+            self._observe_wait(0.0)
+            return
+        queued = time.monotonic()
+        self.waiting += 1
+        try:
+            await slot.acquire()
+        finally:
+            self.waiting -= 1
+            self._observe_wait(time.monotonic() - queued)
+
+    def _observe_wait(self, seconds: float) -> None:
+        observer = self.options.on_wait
+        if observer is None:
+            return
+        try:
+            observer(seconds)
+        except Exception:  # a metrics bug must not fail the call
+            logger.exception("upstream on_wait observer failed")
 
     async def _attempt(
         self, request: httpx.Request, endpoint: str, state: _CallState
@@ -352,6 +402,11 @@ class HttpPipeline:
                 f"{method} {endpoint}: connection failed ({type(exc).__name__})"
             ) from exc
         state.status = response.status_code
+        if response.status_code == 429 and self.options.on_rate_limited is not None:
+            try:
+                self.options.on_rate_limited(endpoint)
+            except Exception:  # a metrics bug must not fail the call
+                logger.exception("upstream on_rate_limited observer failed")
         if response.status_code >= 400:
             path = request.url.path.split("/api.rsc/", 1)[-1]
             return error_for_status(

@@ -6,6 +6,11 @@ is optional (``None`` when the server did not send it); wire keys no field takes
 through a float. Statuses are a :class:`RunStatus` plus the raw text in ``status_text``.
 Fields that may hold secrets (``connection_string``, ``auth_token``, ``extra``) are left out
 of ``repr`` so a logged model cannot leak them.
+
+Issue 12: a job's ``Type`` may be a number or a name (``type`` the number, ``type_name`` the
+canonical name, ``type_text`` as sent); ``Verbosity`` a number or a word (``verbosity`` 0 to 4 and
+``verbosity_text``); ``ReplicateStartValue`` (24.1+: date, date-time or integer) fills
+``replicate_start_date`` as text; ``testConnection`` may answer a boolean ``Success``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
-from syncgql.upstream.wire import RunStatus, WireModel
+from syncgql.upstream.wire import RunStatus, job_type_fields, verbosity_fields
+from syncgql.upstream.wire_rows import WireModel
 
 __all__ = [
     "ApiRequest",
@@ -66,11 +72,15 @@ class Job(WireModel):
     source: str | None = None
     destination: str | None = None
     type: int | None = None
+    type_name: str | None = None
+    type_text: str | None = None
     scheduled: bool | None = None
     scheduled_cron: str | None = None
-    status: RunStatus | None = None
+    # A job that never ran may come without a last status (the emulator says NEVER_RUN).
+    status: RunStatus = RunStatus.NEVER_RUN
     status_text: str | None = None
     verbosity: int | None = None
+    verbosity_text: str | None = None
     table_name_prefix: str | None = None
     truncate_table_data: bool | None = None
     drop_table: bool | None = None
@@ -99,6 +109,11 @@ class Job(WireModel):
     can_execute: bool | None = None
     extra: Mapping[str, Any] = _extra()
     __wire_required__: ClassVar[tuple[str, ...]] = ("job_name",)
+    __wire_aliases__: ClassVar[Mapping[str, str]] = {"ReplicateStartValue": "replicate_start_date"}
+    __wire_multi__: ClassVar[Mapping[str, Any]] = {
+        "type": job_type_fields,
+        "verbosity": verbosity_fields,
+    }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,9 +143,10 @@ class Transformation(WireModel):
     trigger_after_job_id: str | None = None
     trigger_tasks: str | None = None
     scheduled_cron: str | None = None
-    status: RunStatus | None = None
+    status: RunStatus = RunStatus.NEVER_RUN
     status_text: str | None = None
     verbosity: int | None = None
+    verbosity_text: str | None = None
     command_timeout: int | None = None
     automatic_job_retry: bool | None = None
     send_email_notification: bool | None = None
@@ -138,12 +154,20 @@ class Transformation(WireModel):
     notify_email_subject: str | None = None
     email_error_only: bool | None = None
     type: str | None = None
+    # dbt settings (§12.1 1.6); the git token is a credential, kept out of repr.
+    project_path: str | None = None
+    dbt_schema: str | None = None
+    threads: int | None = None
+    project_type: str | None = None
+    git_repository_url: str | None = None
+    git_token: str | None = field(default=None, repr=False)
     workspace_id: str | None = None
     can_update: bool | None = None
     can_remove: bool | None = None
     can_execute: bool | None = None
     extra: Mapping[str, Any] = _extra()
     __wire_required__: ClassVar[tuple[str, ...]] = ("transformation_name",)
+    __wire_multi__: ClassVar[Mapping[str, Any]] = {"verbosity": verbosity_fields}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,6 +183,7 @@ class Connection(WireModel):
     creation_time: datetime | None = None
     last_modified: datetime | None = None
     verbosity: int | None = None
+    verbosity_text: str | None = None
     license_state: str | None = None
     license_message: str | None = None
     workspace_id: str | None = None
@@ -166,6 +191,7 @@ class Connection(WireModel):
     can_remove: bool | None = None
     extra: Mapping[str, Any] = _extra()
     __wire_required__: ClassVar[tuple[str, ...]] = ("name",)
+    __wire_multi__: ClassVar[Mapping[str, Any]] = {"verbosity": verbosity_fields}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -193,7 +219,7 @@ class HistoryRow(WireModel):
     job_id: str | None = None
     job_name: str | None = None
     run_start_date: datetime | None = None
-    status: RunStatus | None = None
+    status: RunStatus = RunStatus.UNKNOWN
     status_text: str | None = None
     details: str | None = None
     runtime: int | None = None
@@ -212,7 +238,7 @@ class JobStatusRow(WireModel):
 
     job_name: str | None = None
     job_id: str | None = None
-    status: RunStatus | None = None
+    status: RunStatus = RunStatus.UNKNOWN
     status_text: str | None = None
     query: str | None = None
     detail: str | None = None
@@ -230,7 +256,7 @@ class ExecuteResultRow(WireModel):
     """An ``executeJob``/``executeQuery`` row; ``result`` is the rows affected by a task query."""
 
     job_name: str | None = None
-    status: RunStatus | None = None
+    status: RunStatus = RunStatus.UNKNOWN
     status_text: str | None = None
     query: str | None = None
     result: str | None = None
@@ -247,7 +273,7 @@ class CancelResult(WireModel):
     """The answer of ``cancelJob``."""
 
     job_name: str | None = None
-    status: RunStatus | None = None
+    status: RunStatus = RunStatus.UNKNOWN
     status_text: str | None = None
     detail: str | None = None
     extra: Mapping[str, Any] = _extra()
@@ -269,10 +295,15 @@ class JobLog(WireModel):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectionTestResult(WireModel):
-    """The answer of ``testConnection``: a failed test is a ``FAILED`` status, not an error."""
+    """The answer of ``testConnection``: a failed test is a ``FAILED`` status, not an error.
+
+    Servers that answer a boolean ``Success`` instead of a ``Status`` word fill ``success``;
+    ``Actions.test_connection`` then derives ``status`` from it.
+    """
 
     connection_name: str | None = None
-    status: RunStatus | None = None
+    success: bool | None = None
+    status: RunStatus = RunStatus.UNKNOWN
     status_text: str | None = None
     detail: str | None = None
     extra: Mapping[str, Any] = _extra()

@@ -6,17 +6,21 @@ names and escaped literals, never from raw caller text (OData injection, securit
 The client emits only the operator subset §11 of the Sync API notes guarantees
 (``eq ne gt ge lt le and or not contains startswith``) and quotes every literal except
 ``null`` — the server coerces a quoted literal to the column type, as Sync clients rely on.
+
+Over 400 lines on purpose: the filter nodes, the one key chunker (:func:`chunk_terms`) and
+key addressing all share the same escaping and URL-length rules (``check_key``,
+``_encoded_len``); split apart, each piece would have to re-derive them.
 """
 
 from __future__ import annotations
 
 import abc
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 from syncgql.errors import InputTooLongError, UpstreamBadResponseError, UpstreamNotFoundError
@@ -40,9 +44,11 @@ __all__ = [
     "Scalar",
     "StartsWith",
     "StringFunction",
+    "any_equals",
     "check_key",
     "check_name",
-    "chunk_or_filters",
+    "chunk_keys",
+    "chunk_terms",
     "entity_path",
     "read_count",
     "render_literal",
@@ -51,6 +57,7 @@ __all__ = [
 ]
 
 Scalar = str | int | float | Decimal | bool | datetime | date | None
+T = TypeVar("T")
 """A value a filter literal can carry."""
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -253,7 +260,7 @@ def In(field: str, values: Iterable[Scalar]) -> Or:  # noqa: N802 - reads like t
     unique = list(dict.fromkeys(values))
     if not unique:
         raise ValueError("In() needs at least one value")
-    return Or(*(Eq(field, v) for v in unique))
+    return any_equals(field, unique)
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,36 +352,66 @@ def _encoded_len(text: str) -> int:
     return len(quote(text, safe=""))
 
 
-def chunk_or_filters(
-    field: str, values: Iterable[Scalar], max_chars: int = 1500
-) -> list[FilterNode]:
-    """Split ``field eq v1 or field eq v2 …`` into filters whose encoded text fits ``max_chars``.
+def _field_names(fields: str | Sequence[str]) -> tuple[str, ...]:
+    names = (fields,) if isinstance(fields, str) else tuple(fields)
+    for name in names:
+        check_name(name)
+    return names
 
-    Values are deduplicated (first occurrence kept). A single value longer than the limit still
-    gets its own chunk: it cannot be split, and dropping it would lose a key.
+
+def chunk_terms(
+    items: Iterable[T], term: Callable[[T], FilterNode], max_chars: int = 1500
+) -> list[list[T]]:
+    """Group ``items`` so that the ``or`` of each group's terms fits ``max_chars`` once encoded.
+
+    The one chunker: every batched read goes through it (by key with :func:`chunk_keys`, or by
+    compound terms such as ``JobName eq … and RunStartDate eq …``), and callers keep the groups
+    of items (nothing reads keys back out of filter nodes). An item whose term alone is over
+    the limit still gets its own group: it cannot be split, and dropping it would lose a key.
+    """
+    separator = _encoded_len(" or ")
+    groups: list[list[T]] = []
+    current: list[T] = []
+    size = 0
+    for item in items:
+        cost = _encoded_len(_group(term(item)))
+        if current and size + separator + cost > max_chars:
+            groups.append(current)
+            current, size = [], 0
+        size += cost + (separator if current else 0)
+        current.append(item)
+    if current:
+        groups.append(current)
+    return groups
+
+
+def chunk_keys(
+    fields: str | Sequence[str], values: Iterable[Scalar], max_chars: int = 1500
+) -> list[list[Scalar]]:
+    """Group ``values`` so that each group's :func:`any_equals` filter fits ``max_chars`` encoded.
+
+    Values are deduplicated (first occurrence kept); with several ``fields`` a value's cost
+    counts every field's term (:func:`chunk_terms` does the grouping).
 
     Raises:
         InputTooLongError: a text value is too long for any URL (:func:`check_key`).
     """
-    check_name(field)
+    names = _field_names(fields)
     unique = list(dict.fromkeys(values))
-    separator = _encoded_len(" or ")
-    chunks: list[FilterNode] = []
-    current: list[Eq] = []
-    size = 0
     for value in unique:
         if isinstance(value, str):
-            check_key(value, f"{field} value")
-        term = Eq(field, value)
-        cost = _encoded_len(term.render())
-        if current and size + separator + cost > max_chars:
-            chunks.append(Or(*current))
-            current, size = [], 0
-        size += cost + (separator if current else 0)
-        current.append(term)
-    if current:
-        chunks.append(Or(*current))
-    return chunks
+            check_key(value, f"{names[0]} value")
+
+    def term(value: Scalar) -> FilterNode:
+        return Eq(names[0], value) if len(names) == 1 else any_equals(names, [value])
+
+    return chunk_terms(unique, term, max_chars)
+
+
+def any_equals(fields: str | Sequence[str], values: Iterable[Scalar]) -> Or:
+    """``f1 eq v1 or f1 eq v2 … or f2 eq v1 …``: one of ``fields`` equals one of ``values``."""
+    names = _field_names(fields)
+    return Or(*(Eq(name, value) for name in names for value in dict.fromkeys(values)))
 
 
 def _shape(body: object) -> str:

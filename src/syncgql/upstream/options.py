@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
+
+# The defaults that are also settings are declared once, on Settings (``syncgql serve --help``).
+from syncgql.config import Settings
 
 __all__ = ["BreakerOptions", "CallObserver", "ClientOptions", "RetryOptions", "Timeouts"]
 
@@ -15,11 +20,11 @@ CallObserver = Callable[[str, str, "int | None", float, int], None]
 class Timeouts:
     """httpx timeouts in seconds; ``deadline`` bounds one call including its retries."""
 
-    connect: float = 2.0
-    read: float = 10.0
+    connect: float = Settings.connect_timeout
+    read: float = Settings.read_timeout
     write: float = 5.0
     pool: float = 2.0
-    deadline: float = 15.0
+    deadline: float = Settings.request_timeout
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +86,28 @@ class ClientOptions:
         history_fallback_top: rows fetched when the server cannot filter history.
         history_filter_reprobe: seconds before a server that failed history filters is tried
             again (doubling after each failed probe, up to 15 minutes).
-        log_action: name of the job-log action (``getJobLog``; some servers use ``getlogs``).
-        verify: TLS verification (``True``, ``False`` or a CA bundle path).
+        log_action: the job-log action: ``getJobLog`` (the docs), ``getlogs`` (CData's own
+            client) or ``auto``: try ``getJobLog``, on a 404/405 use ``getlogs``, and keep
+            whichever answered for the process's life (issue 12).
+        verify: TLS verification (``True``, ``False``, a CA bundle path or an SSL context).
         on_call: observer called once per logical call (metrics).
+        max_in_flight: upstream calls of this process in flight at once; later ones queue
+            (within their deadline). Sync answers 429 to too many concurrent requests and
+            retries cannot fix that; 16 leaves a single Sync server room for its UI and
+            other clients. 0 turns the cap off (``max_connections`` still bounds the pool).
+        job_type_form: how job ``Type`` is written: ``number`` (older servers), ``name``
+            (newer ones), or ``auto``: the form of the first job this process read (one
+            ``jobs?$top=1`` read when none was), numbers when the server has no job.
+        naive_zone: the zone date-times without an offset are read in (the server's zone).
+        on_wait: observer of the seconds each attempt waited for an in-flight slot.
+        on_rate_limited: observer of each 429 answer (per attempt; the argument is the
+            endpoint label).
     """
 
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryOptions = field(default_factory=RetryOptions)
     breaker: BreakerOptions = field(default_factory=BreakerOptions)
-    max_connections: int = 50
+    max_connections: int = Settings.upstream_pool_size
     max_keepalive: int = 20
     max_body_bytes: int = 32 * 1024 * 1024
     # 6,000 encoded characters fit the keys of a 100-row page (job names, 64-bit run ids) in one
@@ -97,11 +115,17 @@ class ClientOptions:
     # most proxies accept.
     max_filter_chars: int = 6000
     max_concurrent_chunks: int = 4
-    max_calls_per_caller: int = 8
+    max_calls_per_caller: int = Settings.max_calls_per_caller
     execute_wait_max: float = 600.0
     wait_margin: float = 10.0
     history_fallback_top: int = 1000
-    history_filter_reprobe: float = 60.0
-    log_action: str = "getJobLog"
-    verify: bool | str = True
+    history_filter_reprobe: float = Settings.history_filter_reprobe
+    log_action: str = "auto"
+    verify: bool | str | ssl.SSLContext = True
     on_call: CallObserver | None = None
+    # --- issue 12: server variants and the in-flight cap
+    max_in_flight: int = 16
+    job_type_form: str = "auto"
+    naive_zone: tzinfo = UTC
+    on_wait: Callable[[float], None] | None = None
+    on_rate_limited: Callable[[str], None] | None = None

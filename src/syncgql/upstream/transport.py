@@ -14,6 +14,7 @@ the same decisions (what is a timeout, what may be retried), as with httpx's own
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 
 import httpx
@@ -21,7 +22,9 @@ import httpx
 __all__ = ["default_transport"]
 
 
-def default_transport(verify: bool | str, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+def default_transport(
+    verify: bool | str | ssl.SSLContext, limits: httpx.Limits
+) -> httpx.AsyncBaseTransport:
     """The transport ``HttpPipeline`` uses when none is injected.
 
     Args:

@@ -4,29 +4,45 @@ Real Sync servers differ (§11 of the API notes): booleans come as JSON or as ``
 ``"True"``, numbers as strings, 64-bit ids as JSON numbers that a float would corrupt, statuses
 in several spellings. Each model field gets one converter, chosen once per class from its type
 annotation; ``from_wire`` is then a single dictionary walk per row.
+
+Issue 12 (other server generations): job ``Type`` as a number or a name, ``Verbosity`` as a
+number or a word (``__wire_multi__`` fills the parsed value and the raw text together), date-times
+with an offset, without one (read in the server's zone, :data:`NAIVE_ZONE`) or in a non-ISO form;
+a date-time no rule reads is kept as text in ``extra``, never silently dropped.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-import types
-import typing
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from typing import Any, TypeVar
-
-from syncgql.errors import UpstreamBadResponseError
+import logging
+import re
+from collections.abc import Mapping
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 __all__ = [
+    "JOB_TYPE_CODES",
+    "NAIVE_ZONE",
+    "STATUS_SPELLINGS",
     "RunStatus",
-    "WireModel",
+    "job_type_fields",
     "normalise_status",
     "to_bool",
     "to_datetime",
     "to_int",
+    "to_pascal",
     "to_str",
+    "verbosity_fields",
 ]
+
+
+logger = logging.getLogger("syncgql.upstream")
+
+NAIVE_ZONE: ContextVar[tzinfo] = ContextVar("syncgql_naive_zone", default=UTC)
+"""The zone an offset-less date-time is read in: the upstream's (``upstream_time_zone``).
+
+Set by ``HttpPipeline.call`` in the caller's context, so that the ``from_wire`` after a call
+reads its answer in the zone of the server that sent it."""
 
 
 class RunStatus(enum.Enum):
@@ -42,33 +58,26 @@ class RunStatus(enum.Enum):
     UNKNOWN = "UNKNOWN"
 
 
+STATUS_SPELLINGS: Mapping[RunStatus, tuple[str, ...]] = {
+    RunStatus.QUEUED: ("QUEUED", "Queued", "Starting", "Pending", "Waiting"),
+    RunStatus.RUNNING: ("RUNNING", "Running", "In progress", "Testing", "Executing", "Started"),
+    RunStatus.SUCCESS: ("SUCCESS", "Success", "Successful", "Succeeded", "Completed"),
+    RunStatus.FAILED: ("FAILED", "Failed", "Failure", "Error"),
+    RunStatus.CANCELLED: ("CANCELLED", "Cancelled", "Canceled", "Cancelling", "Canceling"),
+    RunStatus.WARNING: ("WARNING", "Warning", "Warnings"),
+    RunStatus.NEVER_RUN: ("NEVER_RUN", "Never run", "Never", "Not run"),
+}
+"""The texts Sync servers are known to send for each status (§11): what ``normalise_status``
+reads, and what a status filter matches on the wire (the upstream compares text exactly)."""
+
+
+def _status_key(text: str) -> str:
+    return text.strip().lower().replace(" ", "").replace("_", "").replace("-", "")
+
+
 # Keys are lower-case with spaces, dashes and underscores removed.
 _STATUS_SPELLINGS: dict[str, RunStatus] = {
-    "queued": RunStatus.QUEUED,
-    "starting": RunStatus.QUEUED,
-    "pending": RunStatus.QUEUED,
-    "waiting": RunStatus.QUEUED,
-    "running": RunStatus.RUNNING,
-    "inprogress": RunStatus.RUNNING,
-    "testing": RunStatus.RUNNING,
-    "executing": RunStatus.RUNNING,
-    "started": RunStatus.RUNNING,
-    "success": RunStatus.SUCCESS,
-    "successful": RunStatus.SUCCESS,
-    "succeeded": RunStatus.SUCCESS,
-    "completed": RunStatus.SUCCESS,
-    "failed": RunStatus.FAILED,
-    "failure": RunStatus.FAILED,
-    "error": RunStatus.FAILED,
-    "cancelled": RunStatus.CANCELLED,
-    "canceled": RunStatus.CANCELLED,
-    "cancelling": RunStatus.CANCELLED,
-    "canceling": RunStatus.CANCELLED,
-    "warning": RunStatus.WARNING,
-    "warnings": RunStatus.WARNING,
-    "neverrun": RunStatus.NEVER_RUN,
-    "never": RunStatus.NEVER_RUN,
-    "notrun": RunStatus.NEVER_RUN,
+    _status_key(text): status for status, texts in STATUS_SPELLINGS.items() for text in texts
 }
 _STATUS_CACHE: dict[str, RunStatus] = {}
 
@@ -80,8 +89,7 @@ def normalise_status(raw: object) -> tuple[RunStatus | None, str | None]:
     text = raw if isinstance(raw, str) else str(raw)
     status = _STATUS_CACHE.get(text)
     if status is None:
-        key = text.strip().lower().replace(" ", "").replace("_", "").replace("-", "")
-        status = _STATUS_SPELLINGS.get(key, RunStatus.UNKNOWN)
+        status = _STATUS_SPELLINGS.get(_status_key(text), RunStatus.UNKNOWN)
         if len(_STATUS_CACHE) < 256:  # bounded: the set of spellings is small in practice
             _STATUS_CACHE[text] = status
     return status, text
@@ -143,114 +151,108 @@ def to_int(value: object) -> int | None:
     return None
 
 
+# ``/Date(1764580500000)/`` and ``/Date(1764580500000-0500)/``: the .NET JSON form.
+_DOTNET_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+# Forms a Windows server's local culture writes (``12/1/2026 10:15:00 AM``).
+_OTHER_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y")
+
+
 def to_datetime(value: object) -> datetime | None:
-    """An aware datetime from ISO-8601 text (``Z``, offsets; no offset means UTC); else ``None``."""
+    """An aware datetime from ISO-8601 (``Z``, offsets), ``/Date(ms)/`` or US-style text.
+
+    Text without an offset is the server's local time: it is read in :data:`NAIVE_ZONE`
+    (UTC unless ``upstream_time_zone`` says otherwise). Anything else gives ``None``.
+    """
     if not isinstance(value, str) or not value:
         return None
+    text = value.strip()
+    moment: datetime | None
     try:
-        moment = datetime.fromisoformat(value.strip())
+        moment = datetime.fromisoformat(text)
     except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        moment = _other_datetime(text)
+        if moment is None:
+            return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=NAIVE_ZONE.get())
 
 
-def _identity(value: object) -> object:
-    return value
-
-
-_Converter = Callable[[object], object]
-_STATUS = object()  # marker: the field pair (status, status_text)
-
-
-def _converter_for(annotation: object) -> object:
-    """Pick the converter of a field from its resolved type annotation."""
-    args = typing.get_args(annotation)
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        inner = [a for a in args if a is not type(None)]
-        annotation = inner[0] if len(inner) == 1 else object
-    if annotation is RunStatus:
-        return _STATUS
-    return {str: to_str, bool: to_bool, int: to_int, datetime: to_datetime}.get(
-        annotation,  # type: ignore[call-overload]
-        _identity,
-    )
-
-
-_M = TypeVar("_M", bound="WireModel")
-
-
-class WireModel:
-    """Mixin of the upstream models: ``from_wire`` builds one from a row of PascalCase keys.
-
-    A field ``job_name`` matches the wire key ``JobName`` (any case, underscores ignored);
-    ``__wire_aliases__`` adds other wire names. Fields not on the wire are ``None``; wire
-    keys no field takes go to ``extra``. ``__wire_required__`` names the fields (keys, and what
-    the GraphQL type promises never to be null) a row is unusable without.
-    """
-
-    __slots__ = ()
-    __wire_aliases__: typing.ClassVar[Mapping[str, str]] = {}
-    __wire_required__: typing.ClassVar[tuple[str, ...]] = ()
-
-    @classmethod
-    def _wire_plan(cls) -> tuple[dict[str, tuple[str, object]], dict[str, None]]:
-        plan = _PLANS.get(cls)
-        if plan is None:
-            plan = _build_plan(cls)
-            _PLANS[cls] = plan
-        return plan
-
-    @classmethod
-    def from_wire(cls: type[_M], row: Mapping[str, Any]) -> _M:
-        """Build the model from one wire row, tolerating every §11 variant."""
-        by_key, blank = cls._wire_plan()
-        values: dict[str, Any] = dict(blank)
-        extra: dict[str, Any] = {}
-        for key, raw in row.items():
-            spec = by_key.get(key)
-            if spec is None:
-                spec = by_key.get(key.lower().replace("_", ""))
-                if spec is None:
-                    if not key.startswith("@"):
-                        extra[key] = raw
-                    continue
-            name, convert = spec
-            if convert is _STATUS:
-                values["status"], values["status_text"] = normalise_status(raw)
-            else:
-                values[name] = convert(raw)  # type: ignore[operator]
-        for name in cls.__wire_required__:
-            if values[name] is None:
-                # Missing, null or of a shape no converter accepts: Sync did not answer like Sync.
-                raise UpstreamBadResponseError(f"a {cls.__name__} row without a usable {name}")
-        values["extra"] = extra
-        return cls(**values)
-
-
-_PLANS: dict[type, tuple[dict[str, tuple[str, object]], dict[str, None]]] = {}
-
-
-def _build_plan(cls: type) -> tuple[dict[str, tuple[str, object]], dict[str, None]]:
-    hints = typing.get_type_hints(cls)
-    by_key: dict[str, tuple[str, object]] = {}
-    blank: dict[str, None] = {}
-    for f in dataclasses.fields(cls):
-        if f.name == "extra":
+def _other_datetime(text: str) -> datetime | None:
+    match = _DOTNET_DATE.match(text)
+    if match is not None:
+        # The milliseconds are since the epoch in UTC; the suffix only says where it was shown.
+        moment = datetime.fromtimestamp(int(match.group(1)) / 1000, UTC)
+        suffix = match.group(2)
+        if suffix:
+            offset = timedelta(hours=int(suffix[1:3]), minutes=int(suffix[3:]))
+            moment = moment.astimezone(timezone(-offset if suffix[0] == "-" else offset))
+        return moment
+    for form in _OTHER_FORMATS:
+        try:
+            return datetime.strptime(text, form)  # noqa: DTZ007 - zone added by the caller
+        except ValueError:
             continue
-        blank[f.name] = None
-        if f.name == "status_text":
-            continue  # filled together with ``status``
-        spec = (f.name, _converter_for(hints[f.name]))
-        by_key[f.name.replace("_", "")] = spec
-    aliases: Mapping[str, str] = getattr(cls, "__wire_aliases__", {})
-    for wire, name in aliases.items():
-        by_key[wire.lower().replace("_", "")] = (name, by_key[name.replace("_", "")][1])
-    # Exact PascalCase spellings are found without lower(): seed them from the field names.
-    for key, spec in list(by_key.items()):
-        by_key.setdefault(_pascal(spec[0]), spec)
-        by_key.setdefault(key, spec)
-    return by_key, blank
+    return None
 
 
-def _pascal(snake: str) -> str:
+# §8.2 and issue 12: numbers of older servers, names of newer ones (V2 spells ReplicateAll
+# ``SyncAll``). Enhanced CDC has no known number.
+JOB_TYPE_CODES: Mapping[str, int | None] = {
+    "Standard": 1,
+    "ReplicateAll": 2,
+    "LoadFolder": 3,
+    "ChangeDataCapture": 7,
+    "ReverseETL": 10,
+    "EnhancedChangeDataCapture": None,
+}
+_JOB_TYPE_BY_CODE = {code: name for name, code in JOB_TYPE_CODES.items() if code is not None}
+_JOB_TYPE_BY_KEY = {name.lower(): name for name in JOB_TYPE_CODES} | {
+    "syncall": "ReplicateAll",
+    "cdc": "ChangeDataCapture",
+    "enhancedcdc": "EnhancedChangeDataCapture",
+}
+
+
+def job_type_fields(raw: object) -> dict[str, object]:
+    """``type`` (the number), ``type_name`` (canonical name) and ``type_text`` of a ``Type``.
+
+    A number maps to its name when known; a name (any case, spaces, ``SyncAll``) to its
+    number when one is known. Unknown values keep only the raw text (and the number if any).
+    """
+    if raw is None:
+        return {"type": None, "type_name": None, "type_text": None}
+    text = to_str(raw)
+    code = to_int(raw)
+    if code is not None:
+        return {"type": code, "type_name": _JOB_TYPE_BY_CODE.get(code), "type_text": text}
+    key = (text or "").strip().lower().replace(" ", "").replace("_", "").replace("-", "")
+    name = _JOB_TYPE_BY_KEY.get(key)
+    return {
+        "type": JOB_TYPE_CODES.get(name) if name else None,
+        "type_name": name,
+        "type_text": text,
+    }
+
+
+VERBOSITY_WORDS: Mapping[str, int] = {
+    "none": 0,
+    "error": 1,
+    "info": 2,
+    "transfer": 3,
+    "verbose": 4,
+}
+
+
+def verbosity_fields(raw: object) -> dict[str, object]:
+    """``verbosity`` (0 none … 4 verbose) from a number or a word; the raw ``verbosity_text``."""
+    if raw is None:
+        return {"verbosity": None, "verbosity_text": None}
+    text = to_str(raw)
+    level = to_int(raw)
+    if level is None and text is not None:
+        level = VERBOSITY_WORDS.get(text.strip().lower())
+    return {"verbosity": level, "verbosity_text": text}
+
+
+def to_pascal(snake: str) -> str:
+    """``job_name`` → ``JobName``: Sync's wire spelling of a field name (the one copy)."""
     return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))

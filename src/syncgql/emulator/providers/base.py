@@ -113,6 +113,36 @@ def read_only(provider: str) -> ProviderError:
     )
 
 
+class ReadOnlySource:
+    """The write half of :class:`Provider` for sources that can only be read (CSV, Demo).
+
+    Subclasses name themselves in ``kind``; every write and transformation is refused with the
+    same error, which tells the caller to write to a SQLite connection instead.
+    """
+
+    kind = "This"
+
+    def prepare_table(
+        self,
+        name: str,
+        columns: Sequence[str],
+        *,
+        drop: bool,
+        truncate: bool,
+        types: Sequence[str] = (),
+    ) -> None:
+        """Read-only connections cannot be written."""
+        raise read_only(self.kind)
+
+    def write_batch(self, name: str, batch: Batch) -> int:
+        """Read-only connections cannot be written."""
+        raise read_only(self.kind)
+
+    def execute_sql(self, sql: str) -> int:
+        """Read-only connections cannot run transformations."""
+        raise read_only(self.kind)
+
+
 #: Loads one table for an in-memory query: returns (columns, types, rows) or None if unknown.
 TableLoader = Callable[
     [str], tuple[Sequence[str], Sequence[str], Iterable[tuple[object, ...]]] | None

@@ -17,8 +17,8 @@ from syncgql.emulator.providers.base import (
     Batch,
     ColumnInfo,
     ProviderError,
+    ReadOnlySource,
     TableInfo,
-    read_only,
     resolve_path,
     select_in_memory,
 )
@@ -48,8 +48,10 @@ def _sql_type(values: Sequence[object]) -> str:
     return "TEXT"
 
 
-class CSVProvider:
+class CSVProvider(ReadOnlySource):
     """A folder of CSV files."""
+
+    kind = "CSV"
 
     def __init__(self, settings: dict[str, str], *, base_dir: Path) -> None:
         raw = settings.get("uri") or settings.get("folder") or settings.get("datasource")
@@ -160,26 +162,6 @@ class CSVProvider:
                 sent, batch = True, []
         if batch or not sent:
             yield Batch(columns, batch)
-
-    def prepare_table(
-        self,
-        name: str,
-        columns: Sequence[str],
-        *,
-        drop: bool,
-        truncate: bool,
-        types: Sequence[str] = (),
-    ) -> None:
-        """CSV connections cannot be written."""
-        raise read_only("CSV")
-
-    def write_batch(self, name: str, batch: Batch) -> int:
-        """CSV connections cannot be written."""
-        raise read_only("CSV")
-
-    def execute_sql(self, sql: str) -> int:
-        """CSV connections cannot run transformations."""
-        raise read_only("CSV")
 
     def close(self) -> None:
         """Nothing is held open between calls."""

@@ -25,8 +25,8 @@ from syncgql.emulator.providers.base import (
     Batch,
     ColumnInfo,
     ProviderError,
+    ReadOnlySource,
     TableInfo,
-    read_only,
     select_in_memory,
 )
 from syncgql.emulator.taskquery import ReplicateTask
@@ -263,8 +263,10 @@ def _int_setting(settings: dict[str, str], key: str, default: int, maximum: int)
     return int(raw)
 
 
-class DemoProvider:
+class DemoProvider(ReadOnlySource):
     """Generated source data; ``Rows=<n>`` (default 1000) and ``BatchDelayMs=<ms>`` (default 0)."""
+
+    kind = "Demo"
 
     def __init__(self, settings: dict[str, str], *, base_dir: Path) -> None:
         del base_dir  # nothing on disk
@@ -350,26 +352,6 @@ class DemoProvider:
                 sent, pending = True, pending[batch_size:]
         if pending or not sent:
             yield Batch(spec.columns, pending, spec.types)
-
-    def prepare_table(
-        self,
-        name: str,
-        columns: Sequence[str],
-        *,
-        drop: bool,
-        truncate: bool,
-        types: Sequence[str] = (),
-    ) -> None:
-        """Demo connections cannot be written."""
-        raise read_only("Demo")
-
-    def write_batch(self, name: str, batch: Batch) -> int:
-        """Demo connections cannot be written."""
-        raise read_only("Demo")
-
-    def execute_sql(self, sql: str) -> int:
-        """Demo connections cannot run transformations."""
-        raise read_only("Demo")
 
     def close(self) -> None:
         """Nothing to release."""

@@ -1,45 +1,44 @@
-"""``JobRun`` (a history row) and ``JobLog``; the run list with its filter and ordering."""
+"""``JobRun`` (a history row) and ``JobLog``; the run list with its filter and ordering.
+
+``list_runs`` serves both ``Query.runs`` and ``Job.runs`` (one job's history).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Protocol
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
+from syncgql.graphql.context import context_of
+from syncgql.graphql.cost import per_row_call, upstream_call
 from syncgql.graphql.filters import (
     DateTimeFilter,
     IntFilter,
+    RunStatusFilter,
     SortDirection,
+    StatusProperty,
     StringFilter,
     combine,
     compile_filter,
 )
 from syncgql.graphql.listing import compile_order, read_page
-from syncgql.graphql.node import Node, encode_id
-from syncgql.graphql.pagination import CursorConnection
+from syncgql.graphql.node import Node, NodeKind, decode_id, encode_id, natural_id
+from syncgql.graphql.pagination import (
+    AFTER_DESCRIPTION,
+    FILTER_DESCRIPTION,
+    FIRST_DESCRIPTION,
+    ORDER_DESCRIPTION,
+    CursorConnection,
+)
+from syncgql.graphql.plan.direct import info_free
 from syncgql.graphql.selection import build_wire_map
 from syncgql.graphql.types.enums import RunStatus
+from syncgql.graphql.types.refs import JobRef
 from syncgql.upstream import models
 from syncgql.upstream.odata import Eq
-
-if TYPE_CHECKING:
-    from syncgql.graphql.context import Context
-    from syncgql.graphql.types.job import Job
-
-_JOB = "syncgql.graphql.types.job"
-
-
-class _HasId(Protocol):
-    id: str | None
-
-
-def natural_id(root: object) -> str:
-    """The upstream ``Id`` of a root model (history rows, requests, workspaces)."""
-    model: _HasId = root  # type: ignore[assignment]
-    return str(model.id)
 
 
 @strawberry.type(description="The log of one run.")
@@ -65,7 +64,7 @@ class JobRun(Node):
     job_id: strawberry.ID | None = strawberry.field(description="Id of the job.")
     job_name: str | None = strawberry.field(description="Name of the job.")
     run_start_date: datetime | None = strawberry.field(description="When the run started.")
-    status: RunStatus | None = strawberry.field(description="Outcome (or RUNNING).")
+    status: RunStatus = strawberry.field(description="Outcome (or RUNNING).")
     status_text: str | None = strawberry.field(description="Status as the upstream spelt it.")
     details: str | None = strawberry.field(description="What happened, in words.")
     runtime: int | None = strawberry.field(
@@ -76,39 +75,46 @@ class JobRun(Node):
     instance_id: str | None = strawberry.field(description="Server instance that ran it.")
 
     @classmethod
+    @info_free
     def is_type_of(cls, obj: object, _info: object) -> bool:
         """Upstream ``HistoryRow`` models are this type's root values."""
-        return isinstance(obj, models.HistoryRow | cls)
+        return isinstance(obj, (models.HistoryRow, cls))
 
     @strawberry.field(description="The global id of the run.")
-    def id(self) -> strawberry.ID:
+    def id(self, root: strawberry.Parent[models.HistoryRow]) -> strawberry.ID:
         """Global id from the history id."""
-        return encode_id("JobRun", natural_id(self))
+        return encode_id("JobRun", natural_id(root))
 
     @strawberry.field(name="runId", description="History id of the run (64-bit, kept as text).")
-    def history_id(self) -> strawberry.ID:
+    def history_id(self, root: strawberry.Parent[models.HistoryRow]) -> strawberry.ID:
         """The upstream ``Id``."""
-        return strawberry.ID(natural_id(self))
+        return strawberry.ID(natural_id(root))
 
-    @strawberry.field(description="The job that ran.")
-    async def job(self, info: Info) -> Annotated[Job, strawberry.lazy(_JOB)] | None:
+    @strawberry.field(
+        description="The job that ran.", graphql_type=JobRef | None, metadata=upstream_call()
+    )
+    async def job(self, info: Info) -> models.Job | None:
         """Batched by name."""
         if not self.job_name:
             return None
-        context: Context = info.context
-        return await context.loaders.job.get(self.job_name)  # type: ignore[return-value]
+        return await context_of(info).loaders.job.get(self.job_name)
 
-    @strawberry.field(description="The log of this run.")
-    async def log(self, info: Info) -> JobLog | None:
+    @strawberry.field(
+        description="The log of this run.", graphql_type=JobLog | None, metadata=per_row_call()
+    )
+    async def log(
+        self, info: Info, root: strawberry.Parent[models.HistoryRow]
+    ) -> models.JobLog | None:
         """``getJobLog`` with this run's id."""
         if not self.job_name:
             return None
-        context: Context = info.context
-        run_id = natural_id(self)
-        logs = await context.client.get_job_log(self.job_name, run_id=run_id)
+        run_id = natural_id(root)
+        logs = await context_of(info).client.get_job_log(self.job_name, run_id=run_id)
         matching = [log for log in logs if log.run_id in (None, run_id)]
-        return matching[0] if matching else None  # type: ignore[return-value]
+        return matching[0] if matching else None
 
+
+NODE_KINDS = (NodeKind("JobRun", JobRun, lambda loaders, key: loaders.run.get(key)),)
 
 JOB_RUN_WIRE = build_wire_map(
     JobRun,
@@ -127,8 +133,12 @@ class JobRunFilter:
     """Filter on history rows."""
 
     job_name: StringFilter | None = strawberry.field(default=None, description="Job name.")
-    status: StringFilter | None = strawberry.field(
-        default=None, description="Status text as stored upstream, e.g. `SUCCESS`."
+    status: RunStatusFilter | None = strawberry.field(
+        default=None, description="Status of the run, as `status` gives it."
+    )
+    status_text: StringFilter | None = strawberry.field(
+        default=None,
+        description="Status text exactly as stored upstream, as `statusText` gives it.",
     )
     run_start_date: DateTimeFilter | None = strawberry.field(
         default=None, description="Start time."
@@ -143,9 +153,10 @@ class JobRunFilter:
     not_: JobRunFilter | None = strawberry.field(default=None, name="not", description="Not this.")
 
 
-JOB_RUN_FILTER_PROPS = {
+JOB_RUN_FILTER_PROPS: dict[str, str | StatusProperty] = {
     "job_name": "JobName",
-    "status": "Status",
+    "status": StatusProperty("Status"),  # missing: UNKNOWN, as models.HistoryRow
+    "status_text": "Status",
     "run_start_date": "RunStartDate",
     "records_affected": "RecordsAffected",
 }
@@ -187,7 +198,7 @@ async def list_runs(
     job_name: str | None = None,
 ) -> JobRunConnection:
     """One ``history`` read for a page of runs (optionally of one job)."""
-    context: Context = info.context
+    context = context_of(info)
     node = combine(
         compile_filter(filter, JOB_RUN_FILTER_PROPS),
         Eq("JobName", job_name) if job_name is not None else None,
@@ -203,3 +214,47 @@ async def list_runs(
         key=("Id",),
     )
     return JobRunConnection(edges=edges, page_info=page_info, total_count=total)
+
+
+@strawberry.type
+class RunQuery:
+    """The ``Query`` fields of runs."""
+
+    @strawberry.field(
+        description="Runs of all jobs (the history), newest first by default.",
+        metadata=upstream_call(),
+    )
+    async def runs(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        filter: Annotated[
+            JobRunFilter | None, strawberry.argument(description=FILTER_DESCRIPTION)
+        ] = None,
+        order_by: Annotated[
+            list[JobRunOrder] | None, strawberry.argument(description=ORDER_DESCRIPTION)
+        ] = None,
+    ) -> JobRunConnection:
+        """One ``GET history``."""
+        return await list_runs(info, first=first, after=after, filter=filter, order_by=order_by)
+
+    @strawberry.field(
+        description="One run by its history id; null when there is none.",
+        graphql_type=JobRun | None,
+        metadata=upstream_call(),
+    )
+    async def job_run(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The run's `runId` or its global `id`.")
+        ],
+    ) -> models.HistoryRow | None:
+        """Accepts the run's `runId` or its global `id`."""
+        key = str(id)
+        if not key.isdigit():
+            type_name, key = decode_id(key)
+            if type_name != "JobRun":
+                return None
+        return await context_of(info).loaders.run.get(key)

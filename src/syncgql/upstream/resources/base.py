@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
-from collections.abc import Awaitable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -16,13 +17,17 @@ from syncgql.upstream.models import Page
 from syncgql.upstream.odata import (
     FilterNode,
     ODataQuery,
-    chunk_or_filters,
+    any_equals,
+    chunk_keys,
+    chunk_terms,
     entity_path,
     read_count,
     unwrap_collection,
     unwrap_entity,
 )
-from syncgql.upstream.wire import WireModel, to_int
+from syncgql.upstream.wire import to_int
+from syncgql.upstream.wire_rows import WireModel
+from syncgql.upstream.writes import WriteParams
 
 __all__ = [
     "CallContext",
@@ -37,6 +42,9 @@ logger = logging.getLogger("syncgql.upstream")
 
 M = TypeVar("M", bound=WireModel)
 R = TypeVar("R")
+T = TypeVar("T")
+C = TypeVar("C", bound=WriteParams)
+U = TypeVar("U", bound=WriteParams)
 
 
 @dataclass
@@ -44,10 +52,13 @@ class Capabilities:
     """What this process learned the upstream cannot do (§11).
 
     ``cannot_count`` is kept for the process's life; ``history_filter`` is re-probed later.
+    Issue 12: ``job_type_form`` (``number``/``name``) and ``log_action`` once learned.
     """
 
     cannot_count: set[str] = field(default_factory=set)
     history_filter: ServerFilterState = field(default_factory=ServerFilterState)
+    job_type_form: str | None = None
+    log_action: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,15 +210,61 @@ class EntitySet(Generic[M]):
     async def get_many(self, keys: Iterable[str]) -> dict[str, M]:
         """Entities by key in as few calls as the URL length allows; missing keys are absent."""
         wanted = list(dict.fromkeys(keys))
-        if not wanted:
-            return {}
-        options = self._ctx.pipeline.options
-        chunks = chunk_or_filters(self.key_field, wanted, options.max_filter_chars)
-        pages = await gather_limited(
-            [self.list(ODataQuery(filter=c)) for c in chunks], options.max_concurrent_chunks
-        )
-        found = {getattr(item, self.key_attr): item for page in pages for item in page.items}
+        rows = await self.list_in(self.key_field, wanted)
+        found = {getattr(item, self.key_attr): item for item in rows}
         return _match_keys(wanted, found)
+
+    def key_groups(
+        self, fields: str | Sequence[str], values: Iterable[str]
+    ) -> builtins.list[builtins.list[str]]:
+        """``values`` in groups whose ``fields eq v or …`` filter fits one call's URL budget."""
+        budget = self._ctx.pipeline.options.max_filter_chars
+        return [[str(v) for v in group] for group in chunk_keys(fields, values, budget)]
+
+    async def list_in(
+        self,
+        fields: str | Sequence[str],
+        values: Iterable[str],
+        *,
+        orderby: tuple[tuple[str, bool], ...] = (),
+        top: int | None = None,
+    ) -> builtins.list[M]:
+        """Rows where one of ``fields`` equals one of ``values``: one call per group of keys.
+
+        ``orderby`` and ``top`` apply to each group's call. Calls run at most
+        ``max_concurrent_chunks`` at a time; an empty ``values`` makes no call.
+        """
+        pages = await self.pages_in(fields, self.key_groups(fields, values), orderby, top)
+        return [item for page in pages for item in page.items]
+
+    async def pages_in(
+        self,
+        fields: str | Sequence[str],
+        groups: Sequence[Sequence[str]],
+        orderby: tuple[tuple[str, bool], ...] = (),
+        top: int | None = None,
+    ) -> builtins.list[Page[M]]:
+        """One page per group of :meth:`key_groups`, in the same order."""
+        filters = [any_equals(fields, group) for group in groups]
+        return await self.pages_where(filters, orderby, top)
+
+    def term_groups(
+        self, items: Iterable[T], term: Callable[[T], FilterNode]
+    ) -> builtins.list[builtins.list[T]]:
+        """``items`` in groups whose ``or`` of terms fits one call's URL budget."""
+        return chunk_terms(items, term, self._ctx.pipeline.options.max_filter_chars)
+
+    async def pages_where(
+        self,
+        filters: Sequence[FilterNode],
+        orderby: tuple[tuple[str, bool], ...] = (),
+        top: int | None = None,
+    ) -> builtins.list[Page[M]]:
+        """One page per filter, at most ``max_concurrent_chunks`` calls at a time."""
+        return await gather_limited(
+            [self.list(ODataQuery(filter=f, orderby=orderby, top=top)) for f in filters],
+            self._ctx.pipeline.options.max_concurrent_chunks,
+        )
 
     async def count(self, filter: FilterNode | None = None) -> int | None:
         """How many entities match, or ``None`` when this upstream cannot count (never a guess)."""
@@ -275,16 +332,19 @@ def _match_keys(wanted: list[str], found: Mapping[Any, M]) -> dict[str, M]:
     return result
 
 
-class WritableEntitySet(EntitySet[M]):
-    """An entity set with create, update and delete (never retried: not idempotent)."""
+class WritableEntitySet(EntitySet[M], Generic[M, C, U]):
+    """An entity set with create, update and delete (never retried: not idempotent).
 
-    async def create(self, fields: Mapping[str, Any]) -> M:
-        """Create an entity from wire-named ``fields`` (lists become ``Name#N``)."""
-        return await self._create(fields)
+    ``C`` and ``U`` are its typed write parameters (:mod:`syncgql.upstream.writes`).
+    """
 
-    async def update(self, key: str, fields: Mapping[str, Any]) -> M:
-        """Change the wire-named ``fields`` of the entity ``key``; returns the updated entity."""
-        return await self._update(key, fields)
+    async def create(self, params: C) -> M:
+        """Create an entity (lists become ``Name#N`` on the wire)."""
+        return await self._create(params.to_wire())
+
+    async def update(self, key: str, changes: U) -> M:
+        """Change the entity ``key`` (only the fields ``changes`` sets); returns it updated."""
+        return await self._update(key, changes.to_wire())
 
     async def delete(self, key: str) -> None:
         """Delete the entity ``key``."""

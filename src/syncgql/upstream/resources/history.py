@@ -11,14 +11,12 @@ server filters again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
 
 from syncgql.errors import UpstreamStatusError
 from syncgql.upstream.filtering import evaluate
-from syncgql.upstream.models import HistoryRow, Page, RunStatus
-from syncgql.upstream.odata import Eq, FilterNode, ODataQuery, chunk_or_filters
-from syncgql.upstream.resources.actions import status_rows
-from syncgql.upstream.resources.base import EntitySet, gather_limited
+from syncgql.upstream.models import HistoryRow, Page
+from syncgql.upstream.odata import Eq, FilterNode, ODataQuery
+from syncgql.upstream.resources.base import EntitySet
 
 __all__ = ["History"]
 
@@ -104,56 +102,3 @@ class History(EntitySet[HistoryRow]):
         if filter is not None and self._ctx.capabilities.history_filter.broken:
             return None
         return await super().count(filter)
-
-    async def latest_for_jobs(self, job_names: Iterable[str]) -> dict[str, HistoryRow]:
-        """The latest run of each job, in two calls whatever the number of jobs.
-
-        One ``getJobStatus`` (every job) names each job's latest ``RunId``; those runs are then
-        read with a chunked ``Id`` filter. Jobs that never ran are absent. Where a status row
-        has no ``RunId`` (older servers), those jobs' runs are read newest first with a chunked
-        ``JobName`` filter instead (at most ``history_fallback_top`` rows per chunk).
-        """
-        wanted = list(dict.fromkeys(job_names))
-        if not wanted:
-            return {}
-        body = await self._ctx.send(
-            "POST", "getJobStatus", endpoint="getJobStatus", idempotent=True, body={}
-        )
-        folded = {name.lower(): name for name in wanted}
-        run_ids: dict[str, str] = {}
-        unlinked: list[str] = []
-        for row in status_rows(body):
-            name = folded.get((row.job_name or "").lower()) if row.query is None else None
-            if name is None or row.status is RunStatus.NEVER_RUN:
-                continue
-            if row.run_id:
-                run_ids[name] = row.run_id
-            elif row.status is not None or row.run_start_date is not None:
-                unlinked.append(name)
-        runs = await self.get_many(run_ids.values())
-        latest = {name: runs[run_id] for name, run_id in run_ids.items() if run_id in runs}
-        if unlinked:
-            latest.update(await self._newest_by_name(unlinked))
-        return latest
-
-    async def _newest_by_name(self, names: Sequence[str]) -> dict[str, HistoryRow]:
-        options = self._ctx.pipeline.options
-        chunks = chunk_or_filters("JobName", names, options.max_filter_chars)
-        newest_first = (("RunStartDate", True),)
-        pages = await gather_limited(
-            [
-                self.list(
-                    ODataQuery(filter=c, orderby=newest_first, top=options.history_fallback_top)
-                )
-                for c in chunks
-            ],
-            options.max_concurrent_chunks,
-        )
-        folded = {name.lower(): name for name in names}
-        found: dict[str, HistoryRow] = {}
-        for page in pages:
-            for run in page.items:
-                name = folded.get((run.job_name or "").lower())
-                if name is not None and name not in found:
-                    found[name] = run
-        return found

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from syncgql.upstream.models import Page, Task
+from syncgql.upstream.models import Task
 from syncgql.upstream.odata import (
-    ODataQuery,
-    chunk_or_filters,
     entity_path,
     unwrap_collection,
     unwrap_entity,
 )
-from syncgql.upstream.resources.base import EntitySet, gather_limited
+from syncgql.upstream.resources.base import EntitySet
+from syncgql.upstream.wire_rows import wire_rows_of
+from syncgql.upstream.writes import TaskCreate, TaskUpdate
 
 __all__ = ["Tasks"]
-
-
-def _id_value(task_id: str) -> int | str:
-    # JSON number when it is one (exact: Python ints have no 2^53 limit), text otherwise.
-    return int(task_id) if task_id.isdigit() else task_id
 
 
 class Tasks(EntitySet[Task]):
@@ -37,61 +31,51 @@ class Tasks(EntitySet[Task]):
         return [Task.from_wire(r) for r in unwrap_collection(body)]
 
     async def for_jobs(self, job_names: Iterable[str]) -> dict[str, list[Task]]:
-        """Tasks of many jobs in one chunked ``$filter=JobName eq … or …`` call per chunk.
+        """Tasks of many jobs, in run order, in one call whatever the number of jobs.
 
-        Every requested name is a key of the result (an empty list when it has no tasks).
+        Names that fit one ``$filter=JobName eq … or …`` go in one filtered call. More (a page
+        of hundreds of jobs) would take a call per chunk, so the whole task set is read once
+        instead: the number of calls stays constant. Every requested name is a key of the
+        result (an empty list when it has no tasks); names match case-insensitively.
         """
         wanted = list(dict.fromkeys(job_names))
         if not wanted:
             return {}
-        options = self._ctx.pipeline.options
-        chunks = chunk_or_filters("JobName", wanted, options.max_filter_chars)
-        pages: list[Page[Task]] = await gather_limited(
-            [self.list(ODataQuery(filter=c)) for c in chunks], options.max_concurrent_chunks
-        )
+        groups = self.key_groups(self.key_field, wanted)
+        if len(groups) == 1:
+            rows = (await self.pages_in(self.key_field, groups))[0].items
+        else:
+            # The whole set: only the wanted jobs' rows become models (a page of 100 jobs
+            # of a server with 1,500 would otherwise decode 3,000 tasks to keep 200).
+            raw, _ = await self._rows(None)
+            folded_keys = {name.lower() for name in wanted}
+            rows = [Task.from_wire(r) for r in wire_rows_of(raw, folded_keys)]
         result: dict[str, list[Task]] = {name: [] for name in wanted}
         folded = {name.lower(): name for name in wanted}
-        for page in pages:
-            for task in page.items:
-                name = task.job_name or ""
-                target = name if name in result else folded.get(name.lower())
-                if target is not None:
-                    result[target].append(task)
+        for task in rows:
+            name = task.job_name or ""
+            target = name if name in result else folded.get(name.lower())
+            if target is not None:
+                result[target].append(task)
+        for tasks in result.values():
+            tasks.sort(key=lambda t: (t.index is None, t.index or 0))  # run order
         return result
 
-    async def create(
-        self,
-        job_name: str,
-        query: str | None = None,
-        table: str | None = None,
-        index: int | None = None,
-    ) -> Task:
+    async def create(self, task: TaskCreate) -> Task:
         """Add a task to a job (``query`` or ``table`` required by the upstream)."""
-        fields: dict[str, Any] = {"JobName": job_name}
-        if query is not None:
-            fields["Query"] = query
-        if table is not None:
-            fields["Table"] = table
-        if index is not None:
-            fields["Index"] = index
         body = await self._ctx.send(
-            "POST", "tasks", endpoint="tasks", idempotent=False, body=fields
+            "POST", "tasks", endpoint="tasks", idempotent=False, body=task.to_wire()
         )
         return Task.from_wire(unwrap_entity(body))
 
-    async def update(
-        self, job_name: str, task_id: str, query: str | None = None, table: str | None = None
-    ) -> Task:
+    async def update(self, changes: TaskUpdate) -> Task:
         """Change a task's query or table (``PUT tasks`` with ``JobName`` and ``TaskId``)."""
-        fields: dict[str, Any] = {"JobName": job_name, "TaskId": _id_value(task_id)}
-        if query is not None:
-            fields["Query"] = query
-        if table is not None:
-            fields["Table"] = table
-        body = await self._ctx.send("PUT", "tasks", endpoint="tasks", idempotent=False, body=fields)
+        body = await self._ctx.send(
+            "PUT", "tasks", endpoint="tasks", idempotent=False, body=changes.to_wire()
+        )
         if body is None:
-            for task in await self.for_job(job_name):
-                if task.task_id == task_id:
+            for task in await self.for_job(changes.job_name):
+                if task.task_id == changes.task_id:
                     return task
         return Task.from_wire(unwrap_entity(body))
 

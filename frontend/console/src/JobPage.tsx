@@ -1,0 +1,103 @@
+// One job: its tasks with live per-task progress, the run history (runtime and rows per run),
+// the live log tail, and run / dry run / cancel with the mutation's typed result shown as such.
+import { useMemo, useState } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { ErrorBox } from './Board';
+import { duration, rows, when } from './format';
+import { CancelJobDocument, JobDetailDocument, RunJobDocument } from './generated/graphql';
+import { useLogTail, useProgress, useStatusChanges } from './live';
+import { StatusBadge } from './StatusBadge';
+
+const ACTIVE = new Set(['RUNNING', 'QUEUED']);
+
+export function JobPage({ name, back }: { name: string; back: () => void }) {
+  const [{ data, error }] = useQuery({ query: JobDetailDocument, variables: { name } });
+  const changes = useStatusChanges();
+  const change = changes.get(name);
+  const job = data?.job;
+  const status = change?.status ?? job?.lastStatus ?? 'UNKNOWN';
+  const running = useMemo(
+    () => (ACTIVE.has(status) ? new Map([[name, change?.runId ?? 'run']]) : new Map<string, string>()),
+    [name, status, change?.runId],
+  );
+  const live = useProgress(running).get(name);
+  const log = useLogTail(name);
+  const [runResult, run] = useMutation(RunJobDocument);
+  const [cancelResult, cancel] = useMutation(CancelJobDocument);
+  const [outcome, setOutcome] = useState<string | null>(null);
+
+  if (error) return <ErrorBox error={error} />;
+  if (!data) return <p>Loading {name}…</p>;
+  if (!job) return <p role="alert">There is no job named {name}.</p>;
+
+  const act = async (kind: 'run' | 'dry' | 'cancel') => {
+    if (kind === 'cancel') {
+      const result = await cancel({ name });
+      const payload = result.data?.cancelJob;
+      if (payload?.__typename === 'CancelJobSuccess') setOutcome(`Cancelled: ${payload.status}`);
+      else if (payload && 'message' in payload) setOutcome(`${payload.__typename} (${payload.errorCode}): ${payload.message}`);
+      return;
+    }
+    const result = await run({ name, dryRun: kind === 'dry' });
+    const payload = result.data?.executeJob;
+    if (!payload) return;
+    if (payload.__typename === 'ExecuteJobSuccess') setOutcome(`Started: ${payload.status}`);
+    else if (payload.__typename === 'ExecuteJobDryRun') setOutcome(`Dry run: ${payload.wouldRun ? 'the job would run' : 'the job would not run'}`);
+    else if ('message' in payload) setOutcome(`${payload.__typename} (${payload.errorCode}): ${payload.message}`);
+  };
+  const liveTasks = live && !live.finished ? live.tasks : [];
+  const maxRuntime = Math.max(1, ...job.runSeries.map((p) => p.runtimeMs ?? 0));
+  const maxRows = Math.max(1, ...job.runSeries.map((p) => p.rows ?? 0));
+
+  return (
+    <section aria-labelledby="job-title">
+      <p>
+        <a href="/" onClick={(e) => { e.preventDefault(); back(); }}>← All jobs</a>
+      </p>
+      <h1 id="job-title">{job.name}</h1>
+      <p>
+        Status <StatusBadge status={live && !live.finished ? live.status : status} /> · rows{' '}
+        <span data-col="rows">{rows(ACTIVE.has(status) ? (live?.recordsAffected ?? 0) : (change?.recordsAffected ?? job.lastRun?.recordsAffected))}</span>
+        {' '}· health {job.health.verdict}
+      </p>
+      <div className="toolbar">
+        <button type="button" onClick={() => act('run')} disabled={runResult.fetching}>Run</button>
+        <button type="button" onClick={() => act('dry')} disabled={runResult.fetching}>Dry run</button>
+        <button type="button" onClick={() => act('cancel')} disabled={cancelResult.fetching || !ACTIVE.has(status)}>Cancel</button>
+        <span role="status" data-col="outcome">{outcome}</span>
+      </div>
+      {(runResult.error || cancelResult.error) && <ErrorBox error={(runResult.error ?? cancelResult.error)!} />}
+      <h2>Tasks</h2>
+      <table>
+        <thead><tr><th scope="col">#</th><th scope="col">Query</th><th scope="col">Live status</th><th scope="col">Rows</th></tr></thead>
+        <tbody>
+          {job.tasks.map((task) => {
+            const t = liveTasks.find((x) => x.query === task.query);
+            return (
+              <tr key={task.taskId}>
+                <td>{task.index}</td>
+                <td><code>{task.query}</code></td>
+                <td>{t ? <StatusBadge status={t.status} /> : '—'}</td>
+                <td className="num">{rows(t?.recordsAffected)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <h2>Run history</h2>
+      <figure>
+        <svg role="img" aria-label={`Runtime and rows of the last ${job.runSeries.length} runs`} className="chart" viewBox={`0 0 ${Math.max(1, job.runSeries.length) * 24} 120`}>
+          {job.runSeries.map((p, i) => (
+            <g key={p.runId ?? i}>
+              <rect x={i * 24 + 2} width={9} y={60 - (54 * (p.runtimeMs ?? 0)) / maxRuntime} height={(54 * (p.runtimeMs ?? 0)) / maxRuntime} className="bar-runtime"><title>{`${when(p.startedAt)}: ${duration(p.runtimeMs)}`}</title></rect>
+              <rect x={i * 24 + 12} width={9} y={120 - (54 * (p.rows ?? 0)) / maxRows} height={(54 * (p.rows ?? 0)) / maxRows} className="bar-rows"><title>{`${when(p.startedAt)}: ${rows(p.rows)} rows`}</title></rect>
+            </g>
+          ))}
+        </svg>
+        <figcaption>Runtime (upper bars) and rows (lower bars) per run, oldest first.</figcaption>
+      </figure>
+      <h2 id="log-title">Log</h2>
+      <pre className="log" aria-labelledby="log-title" tabIndex={0} data-col="log">{log.lines.join('\n')}</pre>
+    </section>
+  );
+}

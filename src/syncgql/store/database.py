@@ -1,0 +1,136 @@
+"""The :class:`Database`: an async SQLAlchemy engine, migrated at open, closed at shutdown.
+
+Why SQLAlchemy 2 Core (async) with aiosqlite and asyncpg: one query language for both
+dialects (conflict-free inserts, portable DDL in migrations), a connection pool, and two
+well-kept async drivers underneath; no ORM, the tables are few and the queries plain.
+
+SQLite specifics, set on every connection: WAL (readers do not block the one writer, and
+several processes may share the file), a busy timeout (a writer waits for the lock instead of
+failing), and ``BEGIN IMMEDIATE`` for every transaction. The last one is why the driver's own
+transaction handling is switched off (SQLAlchemy's documented recipe): a deferred transaction
+that reads and then writes can fail with SQLITE_BUSY at its first write no matter the timeout,
+while an immediate one takes the write lock up front and simply waits its turn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from syncgql.store.migrations import migrate
+
+logger = logging.getLogger("syncgql.store")
+
+SQLITE_BUSY_MS = 10_000
+"""How long a SQLite writer waits for another's lock before giving up."""
+
+
+class StoreError(Exception):
+    """The database cannot be used (bad URL, unreachable server, failed migration)."""
+
+
+def engine_url(url: str | None, data_dir: Path) -> URL:
+    """The SQLAlchemy URL of ``--database-url``, or the SQLite file in the data directory.
+
+    ``postgresql://`` and ``postgres://`` (what libpq and most hosting panels print) get the
+    asyncpg driver; ``sqlite:///path`` gets aiosqlite. Other schemes are refused.
+    """
+    if url is None:
+        return URL.create("sqlite+aiosqlite", database=str(data_dir / "syncgql.db"))
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(
+            "--database-url must look like postgresql://user:password@host:5432/dbname "
+            "or sqlite:///path/to/file.db"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend in {"postgresql", "postgres"}:
+        return parsed.set(drivername="postgresql+asyncpg")
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite")
+    raise StoreError(
+        f"--database-url: {backend!r} is not supported; use postgresql:// or sqlite:///"
+    )
+
+
+class Database:
+    """One engine for the process's lifetime; :meth:`open` it, :meth:`close` it."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect: str = engine.dialect.name
+        self.schema_version = 0
+
+    @classmethod
+    async def open(cls, url: URL, *, pool_size: int = 10) -> Database:
+        """Connect and bring the schema up to the newest migration.
+
+        Raises:
+            StoreError: the database cannot be reached or migrated; the message names the
+                server but never its password.
+        """
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        if url.get_backend_name() == "postgresql":
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+        engine = create_async_engine(url, **kwargs)
+        if engine.dialect.name == "sqlite":
+            _sqlite_transactions(engine)
+        database = cls(engine)
+        try:
+            database.schema_version = await migrate(engine)
+        except (SQLAlchemyError, OSError) as exc:
+            await engine.dispose()
+            shown = url.render_as_string(hide_password=True)
+            raise StoreError(
+                f"cannot open the database {shown}: {type(exc).__name__}: {_first_line(exc)}"
+            ) from None
+        logger.info(
+            "database ready",
+            extra={"dialect": database.dialect, "schema_version": database.schema_version},
+        )
+        return database
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in one transaction: committed on exit, rolled back on an exception."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    # SQLAlchemy appends the statement and a help link; the first line says what failed.
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
+
+
+def _sqlite_transactions(engine: AsyncEngine) -> None:
+    """WAL, a busy timeout and ``BEGIN IMMEDIATE`` on each SQLite connection (see the module)."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:  # noqa: ANN401 - DBAPI's
+        # The driver must not issue its own BEGIN: the "begin" hook below does.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # The timeout first: switching to WAL needs a lock another process may hold.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:  # noqa: ANN401 - SQLAlchemy's sync Connection
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
