@@ -45,6 +45,16 @@ ABUSE_FAN_OUT = "{ " + " ".join(f"r{i}: runs(first: 1) {{ totalCount }}" for i i
 _SLOW_HISTORY = only("GET", "history")
 
 
+SLOW = 1.5
+"""The proxy's delay of a slow-but-legal history read (below the 2 s read timeout)."""
+
+NOT_QUEUED = SLOW - 0.2
+"""The good caller's p99 bound: shorter than one abuser's call, so it never waited behind one.
+(Its own reads take tens of milliseconds; the margin is for a loaded shared machine.)"""
+
+READ_TIMEOUT = 2.0
+
+
 def p99(latencies: list[float]) -> float:
     """The 99th percentile (nearest rank)."""
     ordered = sorted(latencies)
@@ -109,7 +119,8 @@ async def test_abusers_upstream_timeouts_do_not_open_the_breaker_for_others(
     assert set(abuser_codes) <= {"UPSTREAM_TIMEOUT", "UPSTREAM_BUSY"}, abuser_codes
     assert "UPSTREAM_TIMEOUT" in abuser_codes  # the fault did bite
     assert good_codes + after_codes == [], good_codes + after_codes
-    assert latencies and p99(latencies + after) < 1.0, p99(latencies + after)
+    # Waiting behind a timing-out call would take the whole read timeout.
+    assert latencies and p99(latencies + after) < READ_TIMEOUT - 0.2, p99(latencies + after)
     assert gateway.runtime.client.breaker_state == "closed"
 
 
@@ -117,7 +128,7 @@ async def test_abuser_holds_its_share_and_the_others_p99_stays_low(
     stack: Stack, gateway: Gateway
 ) -> None:
     """60 slow (1.5 s) concurrent reads: at most 8 at the upstream, the rest queue behind them."""
-    gateway.upstream.set(Fault("slow", delay=1.5, match=_SLOW_HISTORY))
+    gateway.upstream.set(Fault("slow", delay=SLOW, match=_SLOW_HISTORY))
     async with asyncio.timeout(60):
         abuser = asyncio.ensure_future(abuse(gateway, stack.emulator.admin_token, 60))
         # Let the first wave reach the proxy (recorded on arrival), then count it.
@@ -132,13 +143,13 @@ async def test_abuser_holds_its_share_and_the_others_p99_stays_low(
     assert "UPSTREAM_BUSY" in abuser_codes, abuser_codes
     assert set(abuser_codes) <= {"UPSTREAM_BUSY", "UPSTREAM_TIMEOUT"}, abuser_codes
     assert good_codes + good_more == []
-    assert p99(latencies + more) < 1.0, p99(latencies + more)
+    assert p99(latencies + more) < NOT_QUEUED, p99(latencies + more)
     assert gateway.runtime.client.breaker_state == "closed"
 
 
 async def test_websocket_operations_share_the_callers_cap(stack: Stack, gateway: Gateway) -> None:
     """The same credential on a socket and over HTTP: 8 upstream calls in flight, not 8 each."""
-    gateway.upstream.set(Fault("slow", delay=1.5, match=_SLOW_HISTORY))
+    gateway.upstream.set(Fault("slow", delay=SLOW, match=_SLOW_HISTORY))
     token = stack.emulator.admin_token
     url = gateway.url.replace("http", "ws") + "/graphql"
     protocol = [Subprotocol("graphql-transport-ws")]
@@ -169,7 +180,7 @@ async def test_websocket_operations_share_the_callers_cap(stack: Stack, gateway:
         ws_codes + http_codes
     )
     assert good_codes == []
-    assert p99(latencies) < 1.0, p99(latencies)
+    assert p99(latencies) < NOT_QUEUED, p99(latencies)
 
 
 async def test_waiting_for_a_pool_slot_never_feeds_the_breaker(stack: Stack) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -21,6 +22,26 @@ from syncgql.emulator.taskquery import ReplicateTask, check_transformation_query
 _DATABASE_KEYS = ("database", "data source", "datasource", "uri")
 _DENIED = frozenset({sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH})
 _DENIED_HINT = "ATTACH, DETACH and VACUUM INTO are not allowed"
+
+
+def _switch_to_wal(conn: sqlite3.Connection, attempts: int = 50) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another connection holds the file's lock.
+
+    Switching the journal mode needs an exclusive lock, and SQLite can answer "database is
+    locked" at once instead of waiting in its busy handler, e.g. when several listings of the
+    same new file open it together. The switch is persistent, so a later try usually finds WAL
+    already set.
+    """
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
 
 
 def _authorize(action: int, _a: str | None, _b: str | None, _db: str | None, _t: str | None) -> int:
@@ -60,7 +81,7 @@ class SQLiteProvider:
                 )
                 # WAL lets a job read one table while writing another of the same file, and
                 # synchronous=NORMAL avoids an fsync per batch commit.
-                conn.execute("PRAGMA journal_mode=WAL")
+                _switch_to_wal(conn)
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.set_authorizer(_authorize)
             except sqlite3.Error as exc:
