@@ -53,6 +53,7 @@ NOT_QUEUED = SLOW - 0.2
 (Its own reads take tens of milliseconds; the margin is for a loaded shared machine.)"""
 
 READ_TIMEOUT = 2.0
+"""The gateway's upstream read timeout in these tests (set by the fixture below)."""
 
 
 def p99(latencies: list[float]) -> float:
@@ -101,7 +102,9 @@ async def concurrently(
 @pytest.fixture
 async def gateway(stack: Stack) -> AsyncIterator[Gateway]:
     """Production profile; rate limit off (these tests are about concurrency, not rates)."""
-    async with stack.gateway(profile=Profile.PRODUCTION, rate_limit=0) as gw:
+    async with stack.gateway(
+        profile=Profile.PRODUCTION, rate_limit=0, read_timeout=READ_TIMEOUT
+    ) as gw:
         yield gw
 
 

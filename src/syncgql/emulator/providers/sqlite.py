@@ -24,24 +24,26 @@ _DENIED = frozenset({sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH})
 _DENIED_HINT = "ATTACH, DETACH and VACUUM INTO are not allowed"
 
 
-def _switch_to_wal(conn: sqlite3.Connection, attempts: int = 50) -> None:
+_LOCK_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+
+def _switch_to_wal(conn: sqlite3.Connection, within: float = 10.0) -> None:
     """``PRAGMA journal_mode=WAL``, retried while another connection holds the file's lock.
 
-    Switching the journal mode needs an exclusive lock, and SQLite can answer "database is
-    locked" at once instead of waiting in its busy handler, e.g. when several listings of the
-    same new file open it together. The switch is persistent, so a later try usually finds WAL
-    already set.
+    Switching the journal mode needs an exclusive lock, and SQLite answers "database is locked"
+    at once instead of waiting in its busy handler when several connections open the same new
+    file together (three aliased table listings do). The switch is persistent, so a later try
+    usually finds WAL already set. ``within`` matches the connection's busy timeout.
     """
-    for attempt in range(attempts):
+    deadline = time.monotonic() + within
+    while True:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
+            if exc.sqlite_errorcode not in _LOCK_CODES or time.monotonic() >= deadline:
                 raise
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.02 * (attempt + 1))
+            time.sleep(0.02)
 
 
 def _authorize(action: int, _a: str | None, _b: str | None, _db: str | None, _t: str | None) -> int:
