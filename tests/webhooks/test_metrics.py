@@ -113,7 +113,7 @@ async def test_attempts_by_outcome_and_the_queue(tmp_path: Path, database_url: s
         async def one_waiting() -> bool:
             return sample(await scrape(gw), "syncgql_webhook_queue_depth") == 1
 
-        await eventually(one_waiting, 30, "the waiting delivery counted")
+        await eventually(one_waiting, 10, "the waiting delivery counted")
         metrics = await scrape(gw)
         oldest = sample(metrics, "syncgql_webhook_queue_oldest_seconds")
         assert oldest is not None and 120 <= oldest < 3600

@@ -177,13 +177,16 @@ class DeliveryWorker:
             if number < self._policy.max_attempts:
                 retry_at = self._clock() + self._policy.delay(number, self._rng)
         outcome = "delivered" if ok else ("retry" if retry_at is not None else "failed")
-        self._on_attempt(outcome, latency_ms / 1000)
         attempt = Attempt(number, started, status, latency_ms, error)
         try:
             kept = await self._outbox.record(delivery, self.owner, attempt, retry_at=retry_at)
         except Exception as exc:  # noqa: BLE001 - the lease runs out and another replica retries
             logger.warning("recording a webhook attempt failed (%s)", type(exc).__name__)
             return
+        finally:
+            # Counted once its row is written (or could not be): whoever sees the count in
+            # /metrics then finds the delivery in its new state, never still leased.
+            self._on_attempt(outcome, latency_ms / 1000)
         if not kept:
             logger.warning("a webhook delivery's lease ran out during its attempt")
         elif not ok and retry_at is None:
