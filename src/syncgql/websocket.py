@@ -198,6 +198,8 @@ def guarded_handlers(
                     await self.send_message({"id": op_id, "type": "error", "payload": [error]})
                     return
                 try:
+                    # The same payload back with its `query` filled in: the TypedDict's shape
+                    # holds, but the persisted-query resolver works on plain dicts.
                     message["payload"] = await policy.document(dict(message["payload"]))  # type: ignore[typeddict-item]
                 except PersistedQueryError as exc:
                     refusal = [{"message": exc.message, "extensions": {"code": exc.code}}]
@@ -234,6 +236,8 @@ def guarded_handlers(
                     await self.send_message(refusal)
                     return
                 try:
+                    # The same payload back with its `query` filled in: the TypedDict's shape
+                    # holds, but the persisted-query resolver works on plain dicts.
                     message["payload"] = await policy.document(dict(message["payload"]))  # type: ignore[typeddict-item]
                 except PersistedQueryError as exc:
                     payload = {"message": exc.message, "extensions": {"code": exc.code}}

@@ -54,7 +54,8 @@ def _der(data: str) -> bytes:
 
 
 def _decode(der: bytes) -> dict[str, Any]:
-    # The stdlib reader takes a file name only; the file lives for this call.
+    # The stdlib reader takes a file name only; the file lives for this call. The reader is
+    # private (ssl._ssl), so typeshed does not declare it.
     fd, path = tempfile.mkstemp(suffix=".pem")
     try:
         with os.fdopen(fd, "w", encoding="ascii") as fh:

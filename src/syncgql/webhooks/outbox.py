@@ -19,7 +19,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
+from enum import Enum
+from typing import Any, Final
 
 import orjson
 from sqlalchemy import and_, delete, func, insert, or_, select, text, update
@@ -32,9 +33,17 @@ from syncgql.webhooks.formats import PayloadFormat, render
 from syncgql.webhooks.model import EventKind, WebhookEvent
 from syncgql.webhooks.records import Attempt, ClaimedDelivery, Delivery, DeliveryState, Webhook
 
-__all__ = ["Outbox"]
+__all__ = ["KEEP", "Keep", "Outbox"]
 
-_UNSET: Any = object()
+
+class Keep(Enum):
+    """The type of :data:`KEEP`: an argument of ``update_webhook`` that leaves the value alone."""
+
+    KEEP = "keep"
+
+
+#: ``update_webhook(job_names=KEEP)``: keep the value, where ``None`` has a meaning of its own.
+KEEP: Final = Keep.KEEP
 
 UNREADABLE_SECRET = "webhook cannot be decrypted: its key is not in --secret-key"  # noqa: S105
 """The error of an attempt not sent because its webhook's URL or secret cannot be opened."""
@@ -99,8 +108,8 @@ class Outbox:
         *,
         url: str | None = None,
         events: Sequence[EventKind] | None = None,
-        job_names: Sequence[str] | None = _UNSET,
-        secret: str | None = _UNSET,
+        job_names: Sequence[str] | Keep | None = KEEP,
+        secret: str | Keep | None = KEEP,
         fmt: PayloadFormat | None = None,
         active: bool | None = None,
     ) -> Webhook | None:
@@ -114,11 +123,11 @@ class Outbox:
             values["url"] = self._box.seal(url)
         if events is not None:
             values["events"] = ",".join(sorted(set(events)))
-        if job_names is not _UNSET:
+        if job_names is not KEEP:
             values["job_names"] = (
                 None if job_names is None else orjson.dumps(list(job_names)).decode()
             )
-        if secret is not _UNSET:
+        if secret is not KEEP:
             values["secret"] = self._box.seal(secret) if secret else None
         if fmt is not None:
             values["format"] = str(fmt)

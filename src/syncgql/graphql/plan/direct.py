@@ -25,6 +25,7 @@ since calling the function directly would silently drop it.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -57,6 +58,8 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 _RESOLVER = "syncgql.direct_resolver"
 _PRELOAD = "syncgql.preload"
 _DEFINITION = "strawberry-definition"  # strawberry's back reference on graphql-core fields
+#: The functions :func:`info_free` marked (a set, not an attribute on them, which mypy forbids).
+_INFO_FREE: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
 
 
 def direct(
@@ -139,10 +142,10 @@ def info_free(function: _F) -> _F:
     (on a 1,000-job dashboard: one per job and per task list). Only strawberry's generated
     checks are known to be info-free without the mark.
     """
-    function.syncgql_info_free = True  # type: ignore[attr-defined]
+    _INFO_FREE.add(function)
     return function
 
 
 def is_info_free(function: object) -> bool:
-    """Whether :func:`info_free` marked ``function`` (a bound classmethod reads its function)."""
-    return getattr(function, "syncgql_info_free", False) is True
+    """Whether :func:`info_free` marked ``function`` (a bound classmethod: its function)."""
+    return getattr(function, "__func__", function) in _INFO_FREE

@@ -372,7 +372,8 @@ class ObjectOf(Completer):
         #: Run the plan's preloads for this one object: False where an enclosing list runs
         #: them for all its items at once.
         self.preloads = preload_self and bool(plan.preloads)
-        self.is_type_of = object_type.is_type_of
+        # Its info parameter is typed Any: a check the plan knows is info-free gets None.
+        self.is_type_of: Callable[[Any, Any], Any] | None = object_type.is_type_of
         # strawberry's generated check ignores its info argument (an isinstance test); only a
         # hand-written ``is_type_of`` not marked ``info_free`` gets a real one.
         generated = "_get_is_type_of.<locals>" in getattr(self.is_type_of, "__qualname__", "")
@@ -407,7 +408,7 @@ class ObjectOf(Completer):
         """Check the runtime type, then execute the fields (value known to be non-null)."""
         is_type_of = self.is_type_of
         if is_type_of is not None:
-            ok = is_type_of(value, info if self.info_for_check else None)  # type: ignore[arg-type]
+            ok = is_type_of(value, info if self.info_for_check else None)
             if ex.is_awaitable(ok):
                 return self._checked_later(ex, ok, value, path, field)
             if not ok:
@@ -463,7 +464,8 @@ class AbstractOf(Completer):
             return None
         abstract = self.abstract_type
         resolve_type = abstract.resolve_type or ex.type_resolver
-        runtime = resolve_type(value, info, abstract)  # type: ignore[arg-type]
+        assert info is not None, "needs_info: the plan builds an info for every abstract field"
+        runtime = resolve_type(value, info, abstract)
         if ex.is_awaitable(runtime):
             return self._resolved_later(ex, runtime, value, path, field, info)
         return self._as(ex, runtime, value, field, info).complete_object(

@@ -31,9 +31,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -171,33 +171,50 @@ def _status(text: str | models.RunStatus | None) -> RunStatus:
         return models.RunStatus.UNKNOWN
 
 
-def _fields_of_snapshot(state: JobStatusSnapshot, target: _Target) -> dict[str, object]:
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What a wait last knew of the run: the ``RunState`` fields, typed where they are made."""
+
+    job_name: str
+    run_id: strawberry.ID | None
+    status: RunStatus
+    status_text: str | None
+    detail: str | None
+    records_affected: int | None
+    run_start_date: datetime | None
+
+
+def _seen_in_snapshot(state: JobStatusSnapshot, target: _Target) -> _Seen:
     run_id = state.run_id or target.run_id
-    return {
-        "job_name": state.job_name,
-        "run_id": strawberry.ID(run_id) if run_id else None,
-        "status": _status(state.status),
-        "status_text": state.status_text or None,
-        "detail": state.detail,
-        "records_affected": state.records_affected,
-        "run_start_date": _moment(state.run_start_date),
-    }
+    return _Seen(
+        job_name=state.job_name,
+        run_id=strawberry.ID(run_id) if run_id else None,
+        status=_status(state.status),
+        status_text=state.status_text or None,
+        detail=state.detail,
+        records_affected=state.records_affected,
+        run_start_date=_moment(state.run_start_date),
+    )
 
 
-def _fields_of_row(row: models.HistoryRow, job_name: str) -> dict[str, object]:
-    return {
-        "job_name": row.job_name or job_name,
-        "run_id": strawberry.ID(str(row.id)),
-        "status": _status(row.status),
-        "status_text": row.status_text,
-        "detail": row.details,
-        "records_affected": row.records_affected,
-        "run_start_date": row.run_start_date,
-    }
+def _seen_in_row(row: models.HistoryRow, job_name: str) -> _Seen:
+    return _Seen(
+        job_name=row.job_name or job_name,
+        run_id=strawberry.ID(str(row.id)),
+        status=_status(row.status),
+        status_text=row.status_text,
+        detail=row.details,
+        records_affected=row.records_affected,
+        run_start_date=row.run_start_date,
+    )
 
 
-def _finished(fields: dict[str, object]) -> RunFinished:
-    return RunFinished(**fields, succeeded=fields["status"] in _SUCCEEDED)  # type: ignore[arg-type]
+def _finished(seen: _Seen) -> RunFinished:
+    return RunFinished(**asdict(seen), succeeded=seen.status in _SUCCEEDED)
+
+
+def _still_running(seen: _Seen, waited_seconds: float) -> RunStillRunning:
+    return RunStillRunning(**asdict(seen), waited_seconds=waited_seconds)
 
 
 def _no_run(job_name: str, run_id: str | None) -> NotFoundError:
@@ -287,9 +304,7 @@ async def _events(
                 return
             if step is None:
                 step = asyncio.ensure_future(anext(feed))
-            waiting: set[asyncio.Future[object]] = {step}  # type: ignore[arg-type]
-            if cut is not None:
-                waiting.add(cut)  # type: ignore[arg-type]
+            waiting: list[asyncio.Future[Any]] = [step] if cut is None else [step, cut]
             await asyncio.wait(waiting, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
             if not step.done():
                 continue
@@ -325,7 +340,7 @@ async def _wait(
         event = watcher.current_event(job_name)
         sequence = 0 if event is None else event.sequence
         cached = None if event is None else event.current
-        latest: dict[str, object] | None = None
+        latest: _Seen | None = None
         # Without a run id "the latest run" must be today's: the watcher's cache may predate
         # a run just started (or just ended), so ask once, shared by the waiters of a moment.
         state = await waiter.first_state(cached, max_age=FRESH_STATE if run_key is None else None)
@@ -335,13 +350,13 @@ async def _wait(
             started = _moment(state.run_start_date)
             target = _Target(state.run_id, started, any_run=not state.run_id and started is None)
             if not state.active:
-                return _finished(_fields_of_snapshot(state, target))
-            latest = _fields_of_snapshot(state, target)
+                return _finished(_seen_in_snapshot(state, target))
+            latest = _seen_in_snapshot(state, target)
         elif state is not None and state.run_id == run_key:
             target = _Target(run_key, _moment(state.run_start_date))
             if not state.active:
-                return _finished(_fields_of_snapshot(state, target))
-            latest = _fields_of_snapshot(state, target)
+                return _finished(_seen_in_snapshot(state, target))
+            latest = _seen_in_snapshot(state, target)
         else:
             # The watcher's state is of another run (an older one, a newer one, or the upstream
             # reports no run ids): the history says whether this run exists and how it stands.
@@ -349,9 +364,9 @@ async def _wait(
             if row is None or (row.job_name or "").lower() != job_name.lower():
                 return _no_run(job_name, run_key)
             if row.status is not None and row.status.value not in ACTIVE_STATUSES:
-                return _finished(_fields_of_row(row, job_name))
+                return _finished(_seen_in_row(row, job_name))
             target = _Target(run_key, _moment(row.run_start_date))
-            latest = _fields_of_row(row, job_name)
+            latest = _seen_in_row(row, job_name)
         # Closed on every return: the pending read of the feed and the cut-off wait end here.
         events = _events(aiter(feed), began + seconds, context.cutoff)
         async with contextlib.aclosing(events):
@@ -359,17 +374,17 @@ async def _wait(
                 event = live.shared("event", payload, decode_event)
                 current = event.current
                 if target.matches(current):
-                    latest = _fields_of_snapshot(current, target)
+                    latest = _seen_in_snapshot(current, target)
                     if not current.active:
                         return _finished(latest)
                 elif target.superseded_by(current) and target.run_id is not None:
                     # Another run already: this one ended between two polls; the history has it.
                     row = await waiter.row(target.run_id, event.sequence)
                     if row is not None and row.status is not None:
-                        latest = _fields_of_row(row, job_name)
+                        latest = _seen_in_row(row, job_name)
                         if row.status.value not in ACTIVE_STATUSES:
                             return _finished(latest)
-        return RunStillRunning(**latest, waited_seconds=round(loop.time() - began, 3))  # type: ignore[arg-type]
+        return _still_running(latest, round(loop.time() - began, 3))
 
 
 TimeoutArg = Annotated[

@@ -45,6 +45,7 @@ from syncgql.webhooks import (
     UnsafeUrlError,
     Webhook,
 )
+from syncgql.webhooks.outbox import KEEP
 from syncgql.webhooks.service import WebhookService
 
 __all__ = ["WebhookMutation", "WebhookQuery"]
@@ -55,10 +56,10 @@ MAX_JOB_NAMES = 100
 MAX_DELIVERIES = 100
 _ADMINS_ONLY = "Webhooks are for CData Sync administrators (role cdata_admin)."
 
-WebhookEventType = strawberry.enum(
-    EventKind, name="WebhookEvent", description="What a webhook is called for."
-)
-WebhookFormatType = strawberry.enum(
+# The outbox's own enums are registered as the GraphQL enums (as ``RunStatus`` is), so fields are
+# annotated with the domain types and their values need no conversion.
+strawberry.enum(EventKind, name="WebhookEvent", description="What a webhook is called for.")
+strawberry.enum(
     PayloadFormat,
     name="WebhookFormat",
     description="Body shape: `JSON` (generic), `SLACK` or `TEAMS` incoming-webhook payloads.",
@@ -66,14 +67,14 @@ WebhookFormatType = strawberry.enum(
 
 
 describe_values(
-    WebhookEventType,
+    EventKind,
     {
         "JOB_STATUS_CHANGED": "A job's status changed (e.g. RUNNING to SUCCESS).",
         "RUN_FINISHED": "A run ended; `outcome` says how (SUCCESS, FAILED, CANCELLED, WARNING).",
     },
 )
 describe_values(
-    WebhookFormatType,
+    PayloadFormat,
     {
         "JSON": '`{"event": kind, "data": {...}}`, for programs.',
         "SLACK": "A Slack incoming-webhook message (`text` and `blocks`).",
@@ -153,7 +154,7 @@ class WebhookDeliveryType:
         return self.delivery.event_id
 
     @strawberry.field(description="The event's kind.")
-    def event(self) -> WebhookEventType:  # type: ignore[valid-type]
+    def event(self) -> EventKind:
         """From the row."""
         return self.delivery.event_kind
 
@@ -222,7 +223,7 @@ class WebhookType:
         return self.hook.url
 
     @strawberry.field(description="The events it receives.")
-    def events(self) -> list[WebhookEventType]:  # type: ignore[valid-type]
+    def events(self) -> list[EventKind]:
         """As registered."""
         return list(self.hook.events)
 
@@ -232,7 +233,7 @@ class WebhookType:
         return None if self.hook.job_names is None else list(self.hook.job_names)
 
     @strawberry.field(description="The body's shape.")
-    def format(self) -> WebhookFormatType:  # type: ignore[valid-type]
+    def format(self) -> PayloadFormat:
         """As registered."""
         return self.hook.format
 
@@ -296,9 +297,7 @@ class CreateWebhookInput:
         description="http(s) URL; its host must resolve to public addresses only, unless the "
         "operator allow-listed it (`--webhook-allow`)."
     )
-    events: list[WebhookEventType] = strawberry.field(  # type: ignore[valid-type]
-        description="The events to receive (at least one)."
-    )
+    events: list[EventKind] = strawberry.field(description="The events to receive (at least one).")
     job_names: list[str] | None = strawberry.field(
         default=None, description="Only these jobs' events; omit or null for every job."
     )
@@ -307,7 +306,7 @@ class CreateWebhookInput:
         description=f"Signs deliveries (HMAC-SHA256, at least {MIN_SECRET} characters); "
         "write-only. Without it deliveries are unsigned.",
     )
-    format: WebhookFormatType = strawberry.field(  # type: ignore[valid-type]
+    format: PayloadFormat = strawberry.field(
         default=PayloadFormat.JSON, description="The body's shape."
     )
 
@@ -319,7 +318,7 @@ class UpdateWebhookInput:
     url: str | None = strawberry.field(
         default=None, description="A new URL (checked as on create)."
     )
-    events: list[WebhookEventType] | None = strawberry.field(  # type: ignore[valid-type]
+    events: list[EventKind] | None = strawberry.field(
         default=None, description="New events (at least one)."
     )
     job_names: list[str] | None = strawberry.field(
@@ -328,9 +327,7 @@ class UpdateWebhookInput:
     secret: str | None = strawberry.field(
         default=strawberry.UNSET, description="A new secret; null stops signing."
     )
-    format: WebhookFormatType | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="A new body shape."
-    )
+    format: PayloadFormat | None = strawberry.field(default=None, description="A new body shape.")
     active: bool | None = strawberry.field(
         default=None, description="Pause (false) or resume (true) deliveries."
     )
@@ -490,18 +487,14 @@ class WebhookMutation:
             refusal = await _check_url(info, input.url)
         if refusal is not None:
             return refusal
-        changes: dict[str, object] = {}
-        if input.job_names is not strawberry.UNSET:
-            changes["job_names"] = job_names
-        if input.secret is not strawberry.UNSET:
-            changes["secret"] = secret
         hook = await _service(info).outbox.update_webhook(
             str(id),
             url=input.url,
             events=events,
             fmt=None if input.format is None else PayloadFormat(input.format),
             active=input.active,
-            **changes,  # type: ignore[arg-type]
+            job_names=KEEP if input.job_names is strawberry.UNSET else job_names,
+            secret=KEEP if input.secret is strawberry.UNSET else secret,
         )
         if hook is None:
             return _not_found(str(id))
