@@ -112,6 +112,11 @@ def test_the_console_runs_watches_and_cancels_jobs_live(gateway_url: str, tmp_pa
     )
     assert true_rows == 5000
     assert out["finalRows"] == f"{true_rows:,}"
+    # Without a reload the run reaches the chart (two bars a run) and the live log, once each.
+    assert out["chartBars"] >= 2, out
+    log = out["logLines"]
+    assert log.count("Job SlowOrders started.") == 1, log
+    assert log.count("Job SlowOrders finished: SUCCESS.") == 1, log
     assert out["dryRun"].startswith("Dry run:"), out["dryRun"]
     assert "CANCELLED" in out["cancelOutcome"], out["cancelOutcome"]
     assert "missing_table" in out["brokenError"], out["brokenError"]

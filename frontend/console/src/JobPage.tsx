@@ -1,6 +1,6 @@
 // One job: its tasks with live per-task progress, the run history (runtime and rows per run),
 // the live log tail, and run / dry run / cancel with the mutation's typed result shown as such.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { ErrorBox } from './Board';
 import { duration, rows, when } from './format';
@@ -11,9 +11,15 @@ import { StatusBadge } from './StatusBadge';
 const ACTIVE = new Set(['RUNNING', 'QUEUED']);
 
 export function JobPage({ name, back }: { name: string; back: () => void }) {
-  const [{ data, error }] = useQuery({ query: JobDetailDocument, variables: { name } });
+  const [{ data, error }, refetch] = useQuery({ query: JobDetailDocument, variables: { name } });
   const changes = useStatusChanges();
   const change = changes.get(name);
+  // A run that ends changes the history, the chart and the health: read the job again then
+  // (once per end; the status stream already moved the badge and the row count).
+  const ended = change && !ACTIVE.has(change.status) ? `${change.runId ?? ''}:${change.status}` : null;
+  useEffect(() => {
+    if (ended) refetch({ requestPolicy: 'network-only' });
+  }, [ended, refetch]);
   const job = data?.job;
   const status = change?.status ?? job?.lastStatus ?? 'UNKNOWN';
   const running = useMemo(

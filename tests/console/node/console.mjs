@@ -100,6 +100,10 @@ try {
   await page.locator('#job-title ~ p .badge', { hasText: 'SUCCESS' }).waitFor({ timeout: 120_000 });
   out.seen = await page.evaluate(() => window.__seen);
   out.finalRows = await page.locator('#job-title ~ p [data-col=rows]').textContent();
+  // The ended run reaches the chart (the job is read again) and the log tail, without a reload.
+  await page.waitForFunction(() => document.querySelectorAll('svg.chart rect').length >= 2);
+  out.chartBars = await page.locator('svg.chart rect').count();
+  await page.locator('pre[data-col=log]', { hasText: 'finished: SUCCESS' }).waitFor();
   out.logLines = await page.locator('pre[data-col=log]').textContent();
   await page.screenshot({ path: join(shots, 'job-success.png'), fullPage: true });
   await axe('job');
