@@ -93,6 +93,9 @@ def test_the_console_runs_watches_and_cancels_jobs_live(gateway_url: str, tmp_pa
     assert out["sortedDesc"] == sorted(out["boardJobs"], reverse=True)
     assert out["filtered"] == ["SlowOrders"]
     assert all(v in {"HEALTHY", "WARNING", "FAILING", "UNKNOWN"} for v in out["boardVerdicts"])
+    # The next scheduled run is a time (from `nextRunAt`), not just the cron text.
+    assert out["nightlyNextRun"].endswith("(cron 0 2 * * *)"), out["nightlyNextRun"]
+    assert any(ch.isdigit() for ch in out["nightlyNextRun"].split("(cron")[0]), out
     # RUNNING, then rows growing while it runs, then SUCCESS with the true count.
     seen = out["seen"]
     statuses = [s["status"] for s in seen]

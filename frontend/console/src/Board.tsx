@@ -152,7 +152,7 @@ function Row({ job, change, live, open }: RowProps) {
       <td data-col="rows" className="num">{rows(count)}</td>
       <td>{when(change?.runStartDate ?? job.lastRun?.runStartDate)}</td>
       <td className="num">{duration(job.lastRun?.runtimeMs)}</td>
-      <td>{nextRun(job.scheduled, job.scheduledCron)}</td>
+      <td data-col="next-run">{nextRun(job.scheduled, job.scheduledCron, job.nextRunAt)}</td>
       <td data-col="health">
         <span className={`verdict verdict-${job.health.verdict.toLowerCase()}`} title={job.health.findings.map((f) => f.message).join('\n')}>
           {job.health.verdict}

@@ -18,7 +18,8 @@ export function rows(n: number | null | undefined): string {
 }
 
 /** A short reading of a cron expression's next run; the gateway gives the cron, not the time. */
-export function nextRun(scheduled: boolean | null, cron: string | null): string {
+/** The next scheduled run (the API's `nextRunAt`), with its cron; or why there is none. */
+export function nextRun(scheduled: boolean | null, cron: string | null, at: string | null): string {
   if (!scheduled || !cron) return 'not scheduled';
-  return `cron ${cron}`;
+  return at ? `${when(at)} (cron ${cron})` : `cron ${cron} (unreadable)`;
 }

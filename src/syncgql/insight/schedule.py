@@ -60,6 +60,11 @@ class Schedule:
             count += 1
         return count
 
+    def next_fire(self, at: datetime) -> datetime:
+        """The first fire time after ``at`` (in ``at``'s time zone)."""
+        fire: datetime = self._iter(at).get_next(datetime)
+        return fire
+
     def previous_fire(self, at: datetime) -> datetime:
         """The latest fire time at or before ``at``."""
         fire: datetime = self._iter(at + timedelta(seconds=1)).get_prev(datetime)

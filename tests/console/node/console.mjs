@@ -60,6 +60,7 @@ try {
   await page.locator('tr[data-job="SlowOrders"]').waitFor();
   out.boardJobs = await board.evaluateAll((rows) => rows.map((r) => r.dataset.job));
   out.boardVerdicts = await page.locator('td[data-col=health]').allTextContents();
+  out.nightlyNextRun = await page.locator('tr[data-job="NightlyOrders"] [data-col=next-run]').textContent();
   await page.screenshot({ path: join(shots, 'board.png') });
   await axe('board');
   out.steps.push('board');

@@ -9,6 +9,7 @@ its relations, list, writes, insight fields and dry runs are already modules of 
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
 
@@ -68,6 +69,7 @@ from syncgql.graphql.types.table_listing import (
 )
 from syncgql.graphql.types.task import Task
 from syncgql.graphql.types.transformation import Transformation
+from syncgql.insight.schedule import CronError, parse_cron
 from syncgql.upstream import models
 
 
@@ -183,6 +185,23 @@ class Job(Node, JobInsight):
     def id(self) -> strawberry.ID:
         """Global id from the job name."""
         return encode_id("Job", self.job_name)
+
+    @strawberry.field(
+        description=(
+            "When the cron fires next, read in the server's time zone "
+            "(`--upstream-time-zone`); null when the job is not scheduled or its cron cannot "
+            "be read (then `health` reports BAD_SCHEDULE). Computed here, no upstream call."
+        )
+    )
+    def next_run_at(self, root: strawberry.Parent[models.Job], info: Info) -> datetime | None:
+        """From ``scheduledCron``, after the current time of the upstream's zone."""
+        if not root.scheduled or not root.scheduled_cron:
+            return None
+        try:
+            schedule = parse_cron(root.scheduled_cron)
+        except CronError:
+            return None
+        return schedule.next_fire(datetime.now(context_of(info).settings.upstream_zone))
 
     @strawberry.field(name="type", description="The kind of job.")
     def kind(self, root: strawberry.Parent[models.Job]) -> JobType | None:
