@@ -6,6 +6,7 @@ import { ErrorBox } from './Board';
 import { duration, rows, when } from './format';
 import { CancelJobDocument, JobDetailDocument, RunJobDocument } from './generated/graphql';
 import { useLogTail, useProgress, useStatusChanges } from './live';
+import { follow, href } from './router';
 import { StatusBadge } from './StatusBadge';
 
 const ACTIVE = new Set(['RUNNING', 'QUEUED']);
@@ -52,7 +53,7 @@ export function JobPage({ name, back }: { name: string; back: () => void }) {
   return (
     <section aria-labelledby="job-title">
       <p>
-        <a href="/" onClick={(e) => { e.preventDefault(); back(); }}>← All jobs</a>
+        <a href={href({ page: 'board' })} onClick={(e) => follow(e, back)}>← All jobs</a>
       </p>
       <h1 id="job-title">{job.name}</h1>
       <p>
