@@ -144,6 +144,7 @@ def test_the_console_runs_watches_and_cancels_jobs_live(gateway_url: str, tmp_pa
     assert out["boardJobs"] == sorted(out["boardJobs"])
     assert out["sortedDesc"] == sorted(out["boardJobs"], reverse=True)
     assert out["filtered"] == ["SlowOrders"]
+    assert out["graphiqlLinks"] == 1
     assert all(v in {"HEALTHY", "WARNING", "FAILING", "UNKNOWN"} for v in out["boardVerdicts"])
     # RUNNING, then rows growing while it runs, then SUCCESS with the true count.
     seen = out["seen"]
@@ -294,6 +295,7 @@ def test_the_console_works_unchanged_in_the_production_profile(
     out = _walk(url, tmp_path, "production")
     assert out["steps"] == ["board", "run", "pages"], out["steps"]
     assert {"DemoToWarehouse", "NightlyOrders", "SlowOrders", "BrokenJob"} <= set(out["boardJobs"])
+    assert out["graphiqlLinks"] == 0  # no link to the GraphiQL production turns off
     assert out["runOutcome"].startswith("Started:"), out["runOutcome"]
     rows = _graphql(url, '{ job(name: "DemoToWarehouse") { lastRun { status recordsAffected } } }')[
         "job"

@@ -53,6 +53,8 @@ interface Drawing {
   height: number;
   boxes: Box[];
   lines: Line[];
+  /** Where the row of unconnected nodes starts (null: there is none). */
+  aloneTop: number | null;
 }
 
 const EDGE_LABEL: Record<GraphEdgeKind, string> = {
@@ -68,22 +70,31 @@ const KIND_LABEL: Record<Kind, string> = {
   TABLE: 'shared table',
 };
 
-const FONT = '600 14px system-ui, sans-serif';
+// The fonts of .node-name and .node-kind (styles.css), to size the boxes to their text.
+const NAME_FONT = '600 14px system-ui, sans-serif';
+const KIND_FONT = '12px system-ui, sans-serif';
 let measure: CanvasRenderingContext2D | null | undefined;
-function textWidth(text: string): number {
+function textWidth(text: string, font: string): number {
   if (measure === undefined) measure = document.createElement('canvas').getContext('2d');
-  if (!measure) return text.length * 8;
-  measure.font = FONT;
+  if (!measure) return text.length * (font === NAME_FONT ? 8.5 : 7);
+  measure.font = font;
   return measure.measureText(text).width;
 }
+const kindLine = (kind: Kind, status: string | null) => `${KIND_LABEL[kind]}${status ? ` · ${status}` : ''}`;
+const HEIGHT = 44;
+const GAP = 16;
 
 const edgeKey = (kind: string, source: string, target: string) => `${kind}\u0000${source}\u0000${target}`;
 const tableId = (destination: string, table: string) => `table:${destination}\u0000${table}`;
 
-/** Where dagre puts every node and edge of the graph (left to right, in layers). */
+/**
+ * Where dagre puts every node and edge of the graph (left to right, in layers). Nodes with no
+ * line at all are left out of the layout (dagre would stack them in one tall column) and set
+ * in rows below it instead.
+ */
 export function layoutGraph(graph: GraphData, showTables: boolean): Drawing {
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'LR', nodesep: 28, ranksep: 90, edgesep: 16, marginx: 16, marginy: 16 });
+  g.setGraph({ rankdir: 'LR', nodesep: 28, ranksep: 90, edgesep: 16, marginx: GAP, marginy: GAP });
   g.setDefaultEdgeLabel(() => ({}));
   const cycleNodes = new Set(graph.cycles.flatMap((c) => c.nodes.map((n) => n.name)));
   const cycleEdges = new Set<string>();
@@ -94,9 +105,8 @@ export function layoutGraph(graph: GraphData, showTables: boolean): Drawing {
   const boxes = new Map<string, Omit<Box, 'x' | 'y'>>();
   const addNode = (id: string, name: string, kind: Kind, status: string | null) => {
     if (boxes.has(id)) return;
-    const width = Math.max(textWidth(name), textWidth(KIND_LABEL[kind]) * 0.85) + 28;
-    boxes.set(id, { id, name, kind, status, width, height: 44, inCycle: kind !== 'TABLE' && cycleNodes.has(name) });
-    g.setNode(id, { width, height: 44 });
+    const width = Math.ceil(Math.max(textWidth(name, NAME_FONT), textWidth(kindLine(kind, status), KIND_FONT))) + 28;
+    boxes.set(id, { id, name, kind, status, width, height: HEIGHT, inCycle: kind !== 'TABLE' && cycleNodes.has(name) });
   };
   for (const node of graph.nodes) addNode(node.name, node.name, node.kind, node.job?.lastStatus ?? null);
   const edges = new Map<string, Omit<Line, 'points'>>();
@@ -128,19 +138,50 @@ export function layoutGraph(graph: GraphData, showTables: boolean): Drawing {
       }
     }
   }
+  const linked = new Set([...edges.values()].flatMap((e) => [e.source, e.target]));
+  for (const box of boxes.values()) if (linked.has(box.id)) g.setNode(box.id, { width: box.width, height: box.height });
   for (const edge of edges.values()) g.setEdge(edge.source, edge.target, { minlen: 1, weight: edge.kind === 'SHARED_TABLE' ? 1 : 2 }, edge.id);
-  dagre.layout(g);
-  const placed: Box[] = [...boxes.values()].map((box) => {
-    const at = g.node(box.id) as { x: number; y: number };
-    return { ...box, x: at.x, y: at.y };
-  });
+  const placed: Box[] = [];
+  let width = 0;
+  let height = 0;
+  if (linked.size > 0) {
+    dagre.layout(g);
+    for (const box of boxes.values()) {
+      if (!linked.has(box.id)) continue;
+      const at = g.node(box.id) as { x: number; y: number };
+      placed.push({ ...box, x: at.x, y: at.y });
+    }
+    const size = g.graph() as { width?: number; height?: number };
+    width = size.width ?? 0;
+    height = size.height ?? 0;
+  }
   const lines: Line[] = [...edges.values()].map((edge) => {
     const label = g.edge({ v: edge.source, w: edge.target, name: edge.id }) as { points?: { x: number; y: number }[] };
     return { ...edge, points: label.points ?? [] };
   });
-  const size = g.graph() as { width?: number; height?: number };
-  return { width: Math.max(size.width ?? 0, 200), height: Math.max(size.height ?? 0, 80), boxes: placed, lines };
+  // The unconnected nodes, in rows as wide as the layout (at least 960 px), under a label.
+  const alone = [...boxes.values()].filter((box) => !linked.has(box.id));
+  let aloneTop: number | null = null;
+  if (alone.length > 0) {
+    aloneTop = height + (height > 0 ? 8 : GAP);
+    const rowWidth = Math.max(width, 960);
+    let x = GAP;
+    let y = aloneTop + 20;
+    for (const box of alone) {
+      if (x > GAP && x + box.width > rowWidth - GAP) {
+        x = GAP;
+        y += HEIGHT + GAP;
+      }
+      placed.push({ ...box, x: x + box.width / 2, y: y + HEIGHT / 2 });
+      x += box.width + GAP;
+      width = Math.max(width, x);
+    }
+    height = y + HEIGHT + GAP;
+  }
+  return { width: Math.max(width, 200), height: Math.max(height, 80), boxes: placed, lines, aloneTop };
 }
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** A smooth path through dagre's points: straight ends, quadratic bends in between. */
 function path(points: { x: number; y: number }[]): string {
@@ -183,7 +224,12 @@ export function Graph({ open }: { open: (job: string) => void }) {
         </label>
         <button type="button" onClick={() => refetch({ requestPolicy: 'network-only' })}>Refresh</button>
         <span aria-live="polite" data-col="count">
-          {`${graph.nodes.length} nodes, ${graph.edges.length} trigger edges, ${graph.sharedTables.length} shared tables, ${graph.cycles.length} cycles`}
+          {[
+            count(graph.nodes.length, 'node'),
+            count(graph.edges.length, 'trigger edge'),
+            count(graph.sharedTables.length, 'shared table'),
+            count(graph.cycles.length, 'cycle'),
+          ].join(', ')}
         </span>
       </div>
       <figure className="graph">
@@ -198,7 +244,7 @@ export function Graph({ open }: { open: (job: string) => void }) {
             data-col="graph"
           >
             <defs>
-              {(['AFTER_JOB', 'TRIGGER_TASKS', 'POST_JOB_EVENT', 'cycle'] as const).map((kind) => (
+              {(['AFTER_JOB', 'TRIGGER_TASKS', 'POST_JOB_EVENT', 'cycle', 'missing'] as const).map((kind) => (
                 <marker key={kind} id={`arrow-${kind}`} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
                   <path d="M0,0 L10,5 L0,10 z" className={`arrow arrow-${kind.toLowerCase()}`} />
                 </marker>
@@ -209,13 +255,16 @@ export function Graph({ open }: { open: (job: string) => void }) {
                 key={line.id}
                 d={path(line.points)}
                 className={`edge edge-${line.kind.toLowerCase()}${line.inCycle ? ' edge-cycle' : ''}${line.missing ? ' edge-missing' : ''}`}
-                markerEnd={line.kind === 'SHARED_TABLE' ? undefined : `url(#arrow-${line.inCycle ? 'cycle' : line.kind})`}
+                markerEnd={line.kind === 'SHARED_TABLE' ? undefined : `url(#arrow-${line.inCycle ? 'cycle' : line.missing ? 'missing' : line.kind})`}
                 data-edge={`${line.source}->${line.target}`}
                 data-kind={line.kind}
               >
                 <title>{`${line.source} → ${line.target}: ${EDGE_LABEL[line.kind]}${line.via ? ` (${line.via})` : ''}`}</title>
               </path>
             ))}
+            {drawing.aloneTop !== null && (
+              <text x={GAP} y={drawing.aloneTop + 12} className="group-label">Not linked to anything:</text>
+            )}
             {drawing.boxes.map((box) => {
               const body = (
                 <>
@@ -228,9 +277,7 @@ export function Graph({ open }: { open: (job: string) => void }) {
                     className="node-box"
                   />
                   <text x={box.x} y={box.y - 3} textAnchor="middle" className="node-name">{box.name}</text>
-                  <text x={box.x} y={box.y + 14} textAnchor="middle" className="node-kind">
-                    {KIND_LABEL[box.kind]}{box.status ? ` · ${box.status}` : ''}
-                  </text>
+                  <text x={box.x} y={box.y + 14} textAnchor="middle" className="node-kind">{kindLine(box.kind, box.status)}</text>
                 </>
               );
               const className = `node node-${box.kind.toLowerCase()}${box.inCycle ? ' node-cycle' : ''}`;

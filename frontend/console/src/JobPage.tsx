@@ -1,6 +1,6 @@
 // One job: its tasks with live per-task progress, the run history (runtime and rows per run),
 // the live log tail, and run / dry run / cancel with the mutation's typed result shown as such.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { ErrorBox } from './Board';
 import { duration, rows, when } from './format';
@@ -12,7 +12,7 @@ import { StatusBadge } from './StatusBadge';
 const ACTIVE = new Set(['RUNNING', 'QUEUED']);
 
 export function JobPage({ name, back }: { name: string; back: () => void }) {
-  const [{ data, error }] = useQuery({ query: JobDetailDocument, variables: { name } });
+  const [{ data, error }, refetch] = useQuery({ query: JobDetailDocument, variables: { name } });
   const changes = useStatusChanges();
   const change = changes.get(name);
   const job = data?.job;
@@ -22,6 +22,13 @@ export function JobPage({ name, back }: { name: string; back: () => void }) {
     [name, status, change?.runId],
   );
   const live = useProgress(running).get(name);
+  // A run ended: ask again, so that its history (runtime and rows per run) shows it.
+  const wasActive = useRef(false);
+  useEffect(() => {
+    const active = ACTIVE.has(status);
+    if (wasActive.current && !active) refetch({ requestPolicy: 'network-only' });
+    wasActive.current = active;
+  }, [status, refetch]);
   const log = useLogTail(name);
   const [runResult, run] = useMutation(RunJobDocument);
   const [cancelResult, cancel] = useMutation(CancelJobDocument);

@@ -18,6 +18,8 @@ import './styles.css';
 interface Config {
   endpoint: string;
   base: string;
+  /** Whether the gateway serves GraphiQL (off in the production profile). */
+  graphiql?: boolean;
 }
 
 const config = JSON.parse(document.getElementById('syncgql-console-config')?.textContent ?? '{}') as Config;
@@ -89,7 +91,7 @@ function App() {
             ))}
           </ul>
         </nav>
-        <a href="/graphiql" className="aside">GraphiQL</a>
+        {config.graphiql && <a href={`${config.base}graphiql`}>GraphiQL</a>}
         <button type="button" onClick={() => { clearCredentials(); setCredentials(null); }}>Sign out</button>
       </header>
       <main>{page}</main>

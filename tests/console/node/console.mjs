@@ -104,6 +104,7 @@ try {
   const board = page.locator('table.board tbody tr');
   await page.locator('tr[data-job="SlowOrders"]').waitFor();
   out.boardJobs = await board.evaluateAll((rows) => rows.map((r) => r.dataset.job));
+  out.graphiqlLinks = await page.getByRole('link', { name: 'GraphiQL' }).count();
   await checkHtml('board');
 
   if (mode === 'production') {
