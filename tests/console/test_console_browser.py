@@ -43,6 +43,8 @@ VAULT_TOKEN = "tok-Canary-0815-console"
 VAULT_CONNECTION = (
     f"Rows=100;BatchDelayMs=0;Password={VAULT_PASSWORD};OAuthAccessToken={VAULT_TOKEN}"
 )
+# Runs of NightlyOrders made before the browser starts: the runs page has two pages of 10.
+EARLIER_RUNS = 9
 # A connection whose test fails (its folder does not exist): a typed failure, not an error.
 BAD_CONNECTION = "Database=/nonexistent/syncgql-console/x.db"
 
@@ -108,6 +110,24 @@ def _walk(url: str, tmp_path: Path, mode: str, secrets: tuple[str, ...] = ()) ->
     return out
 
 
+def _run_to_end(url: str, job: str) -> None:
+    """Run ``job`` through the API and wait until the run is over (it must succeed)."""
+    started = _graphql(
+        url,
+        "mutation($j: String!) { executeJob(name: $j) { __typename"
+        " ... on ExecuteJobSuccess { runId } } }",
+        {"j": job},
+    )["executeJob"]
+    assert started["__typename"] == "ExecuteJobSuccess", started
+    ended = _graphql(
+        url,
+        "query($j: String!, $r: ID) { awaitRun(jobName: $j, runId: $r, timeoutSeconds: 30) {"
+        " __typename ... on RunFinished { status } } }",
+        {"j": job, "r": started["runId"]},
+    )["awaitRun"]
+    assert ended == {"__typename": "RunFinished", "status": "SUCCESS"}, ended
+
+
 def _create_connection(url: str, name: str, provider: str, connection_string: str) -> None:
     made = _graphql(
         url,
@@ -133,6 +153,9 @@ def test_the_console_runs_watches_and_cancels_jobs_live(gateway_url: str, tmp_pa
         'mutation { updateJob(name: "SlowOrders", input: {verbosity: 3}) { __typename } }',
     )
     assert verbose["updateJob"]["__typename"] == "UpdateJobSuccess", verbose
+    # Older runs, enough for more than one page of the runs page (10 a page).
+    for _ in range(EARLIER_RUNS):
+        _run_to_end(gateway_url, "NightlyOrders")
     _create_connection(gateway_url, "VaultDemo", "Demo", VAULT_CONNECTION)
     _create_connection(gateway_url, "BadLite", "SQLite", BAD_CONNECTION)
     out = _walk(gateway_url, tmp_path, "full", (VAULT_PASSWORD, VAULT_TOKEN))
@@ -213,7 +236,15 @@ def _assert_runs_page(url: str, out: dict[str, Any]) -> None:
         ("BrokenJob", "FAILED"),
         ("SlowOrders", "CANCELLED"),
         ("SlowOrders", "SUCCESS"),
+        *[("NightlyOrders", "SUCCESS")] * EARLIER_RUNS,
     ], listed
+    # Paged by 10 through the API's cursors: page 2 holds the rest, Previous goes back.
+    everything = [r["runId"] for r in out["runs"]]
+    assert len(everything) == len(set(everything)) == 3 + EARLIER_RUNS
+    assert [r["runId"] for r in out["runsPage1"]] == everything[:10]
+    assert [r["runId"] for r in out["runsPage2"]] == everything[10:]
+    assert out["runsPage1Again"] == out["runsPage1"]
+    assert out["runsPager"] == {"page1Next": True, "page2Next": False, "page2Previous": True}
     assert out["runsCount"] == f"{api['totalCount']} runs"
     success = next(r for r in out["runs"] if r["status"] == "SUCCESS")
     assert success["rows"] == "5,000"

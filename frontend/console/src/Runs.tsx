@@ -16,7 +16,7 @@ import { useStatusChanges } from './live';
 import { follow, href } from './router';
 import { StatusBadge } from './StatusBadge';
 
-const PAGE = 25;
+const PAGE_SIZES = [10, 25, 50, 100];
 const STATUSES: RunStatus[] = ['QUEUED', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED', 'WARNING', 'UNKNOWN'];
 const PROBLEMS = new Set(['FAILED', 'CANCELLED', 'WARNING', 'UNKNOWN']);
 
@@ -36,6 +36,7 @@ export function Runs({ open }: { open: (job: string) => void }) {
   const [field, setField] = useState<JobRunOrderField>('RUN_START_DATE');
   const [direction, setDirection] = useState<SortDirection>('DESC');
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [pageSize, setPageSize] = useState(25);
   const name = useSettled(jobName.trim(), 250);
   const after = cursors[cursors.length - 1] ?? null;
   const filter: JobRunFilter | null =
@@ -44,7 +45,7 @@ export function Runs({ open }: { open: (job: string) => void }) {
       : null;
   const [{ data, error, fetching }, refetch] = useQuery({
     query: RunsDocument,
-    variables: { first: PAGE, after, filter, orderBy: [{ field, direction }] },
+    variables: { first: pageSize, after, filter, orderBy: [{ field, direction }] },
   });
 
   // A run started or ended somewhere: ask again, at most once a second.
@@ -104,6 +105,19 @@ export function Runs({ open }: { open: (job: string) => void }) {
             <option key={s} value={s}>{s}</option>
           ))}
         </select>
+        <label htmlFor="run-page-size">Runs per page</label>
+        <select
+          id="run-page-size"
+          value={pageSize}
+          onChange={(e) => {
+            setPageSize(Number(e.target.value));
+            setCursors([null]);
+          }}
+        >
+          {PAGE_SIZES.map((n) => (
+            <option key={n} value={n}>{n}</option>
+          ))}
+        </select>
         <button type="button" onClick={() => refetch({ requestPolicy: 'network-only' })}>
           Refresh
         </button>
@@ -150,6 +164,7 @@ export function Runs({ open }: { open: (job: string) => void }) {
       </table>
       {data && runs.length === 0 && <p>No run matches.</p>}
       <nav className="pager" aria-label="Pages of runs">
+        <span data-col="page">Page {cursors.length}</span>
         <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
           Previous page
         </button>

@@ -236,6 +236,7 @@ try {
     out.runsCurrent = await nav('Runs').getAttribute('aria-current');
     const runRows = page.locator('table.runs tbody tr');
     const readRuns = () => runRows.evaluateAll((rows) => rows.map((r) => ({
+      runId: r.dataset.run,
       job: r.dataset.job,
       status: r.querySelector('[data-col=status]')?.textContent,
       rows: r.querySelector('[data-col=rows]')?.textContent,
@@ -246,6 +247,34 @@ try {
     out.runsCount = await page.locator('[data-col=count]').textContent();
     await page.screenshot({ path: join(shots, 'runs.png'), fullPage: true });
     await axe('runs');
+    // Ten a page: Next follows the API's endCursor, Previous goes back to the page before.
+    const next = page.getByRole('button', { name: 'Next page' });
+    const previous = page.getByRole('button', { name: 'Previous page' });
+    const pageIs = (n) => page.waitForFunction(
+      (want) => document.querySelector('[data-col=page]')?.textContent === `Page ${want}`
+        && document.querySelectorAll('table.runs tbody tr').length > 0,
+      n,
+    );
+    await page.getByLabel('Runs per page').selectOption('10');
+    await page.waitForFunction(() => document.querySelectorAll('table.runs tbody tr').length === 10);
+    out.runsPage1 = await readRuns();
+    out.runsPager = { page1Next: await next.isEnabled() };
+    await next.click();
+    await pageIs(2);
+    await page.waitForFunction(
+      (first) => document.querySelector('table.runs tbody tr')?.dataset.run !== first,
+      out.runsPage1[0].runId,
+    );
+    out.runsPage2 = await readRuns();
+    out.runsPager.page2Next = await next.isEnabled();
+    out.runsPager.page2Previous = await previous.isEnabled();
+    await previous.click();
+    await pageIs(1);
+    await page.waitForFunction(
+      (first) => document.querySelector('table.runs tbody tr')?.dataset.run === first,
+      out.runsPage1[0].runId,
+    );
+    out.runsPage1Again = await readRuns();
     await page.getByLabel('Job name contains').fill('Slow');
     await page.waitForFunction(() => {
       const rows = [...document.querySelectorAll('table.runs tbody tr')];
