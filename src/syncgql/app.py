@@ -599,7 +599,7 @@ def create_app(
         Route("/readyz", readyz),
         *graphiql_routes(settings.graphiql_enabled),
         # The console is on in every profile: it holds no secret and signs in as its user.
-        *console_routes(True),
+        *console_routes(True, graphiql=settings.graphiql_enabled),
     ]
     if settings.metrics:
         routes.append(Route("/metrics", metrics))

@@ -70,6 +70,7 @@ def console_routes(
     *,
     endpoint: str = "/graphql",
     assets_dir: Path = DEFAULT_CONSOLE_DIR,
+    graphiql: bool = False,
 ) -> list[BaseRoute]:
     """Build the routes of the console page, its client routes and its assets.
 
@@ -77,6 +78,7 @@ def console_routes(
         enabled: whether the console is served; when off no route is returned.
         endpoint: the GraphQL endpoint the console calls (same origin).
         assets_dir: the build output of ``scripts/build-console.sh``.
+        graphiql: whether /graphiql is served (the console links to it only then).
     """
     if not enabled:
         return []
@@ -94,7 +96,9 @@ def console_routes(
             return not_built()
         root = request.scope.get("root_path", "")
         assets = f"{root}/console/assets/"
-        config = orjson.dumps({"endpoint": f"{root}{endpoint}", "base": f"{root}/"})
+        config = orjson.dumps(
+            {"endpoint": f"{root}{endpoint}", "base": f"{root}/", "graphiql": graphiql}
+        )
         # "<" escaped so that no value can close the <script> block it sits in.
         config_json = config.decode().replace("<", "\\u003c")
         js, css = manifest

@@ -11,6 +11,7 @@ import {
   type SortDirection,
 } from './generated/graphql';
 import { useProgress, useStatusChanges } from './live';
+import { follow, href } from './router';
 import { StatusBadge } from './StatusBadge';
 
 const PAGE = 25;
@@ -136,11 +137,8 @@ function Row({ job, change, live, open }: RowProps) {
     <tr data-job={job.name}>
       <th scope="row">
         <a
-          href={`/jobs/${encodeURIComponent(job.name)}`}
-          onClick={(e) => {
-            e.preventDefault();
-            open(job.name);
-          }}
+          href={href({ page: 'job', name: job.name })}
+          onClick={(e) => follow(e, () => open(job.name))}
         >
           {job.name}
         </a>

@@ -1,11 +1,12 @@
 // One job: its tasks with live per-task progress, the run history (runtime and rows per run),
 // the live log tail, and run / dry run / cancel with the mutation's typed result shown as such.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { ErrorBox } from './Board';
 import { duration, rows, when } from './format';
 import { CancelJobDocument, JobDetailDocument, RunJobDocument } from './generated/graphql';
 import { useLogTail, useProgress, useStatusChanges } from './live';
+import { follow, href } from './router';
 import { StatusBadge } from './StatusBadge';
 
 const ACTIVE = new Set(['RUNNING', 'QUEUED']);
@@ -14,12 +15,6 @@ export function JobPage({ name, back }: { name: string; back: () => void }) {
   const [{ data, error }, refetch] = useQuery({ query: JobDetailDocument, variables: { name } });
   const changes = useStatusChanges();
   const change = changes.get(name);
-  // A run that ends changes the history, the chart and the health: read the job again then
-  // (once per end; the status stream already moved the badge and the row count).
-  const ended = change && !ACTIVE.has(change.status) ? `${change.runId ?? ''}:${change.status}` : null;
-  useEffect(() => {
-    if (ended) refetch({ requestPolicy: 'network-only' });
-  }, [ended, refetch]);
   const job = data?.job;
   const status = change?.status ?? job?.lastStatus ?? 'UNKNOWN';
   const running = useMemo(
@@ -27,6 +22,13 @@ export function JobPage({ name, back }: { name: string; back: () => void }) {
     [name, status, change?.runId],
   );
   const live = useProgress(running).get(name);
+  // A run ended: ask again, so that its history (runtime and rows per run) shows it.
+  const wasActive = useRef(false);
+  useEffect(() => {
+    const active = ACTIVE.has(status);
+    if (wasActive.current && !active) refetch({ requestPolicy: 'network-only' });
+    wasActive.current = active;
+  }, [status, refetch]);
   const log = useLogTail(name);
   const [runResult, run] = useMutation(RunJobDocument);
   const [cancelResult, cancel] = useMutation(CancelJobDocument);
@@ -58,7 +60,7 @@ export function JobPage({ name, back }: { name: string; back: () => void }) {
   return (
     <section aria-labelledby="job-title">
       <p>
-        <a href="/" onClick={(e) => { e.preventDefault(); back(); }}>← All jobs</a>
+        <a href={href({ page: 'board' })} onClick={(e) => follow(e, back)}>← All jobs</a>
       </p>
       <h1 id="job-title">{job.name}</h1>
       <p>

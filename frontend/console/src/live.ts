@@ -3,10 +3,12 @@
 // one jobProgress per running job, reopened for each run (a jobProgress stream ends with its run).
 import { useEffect, useRef, useState } from 'react';
 import { useClient } from 'urql';
+import type { Resume } from './client';
 import {
   LogTailDocument,
   ProgressDocument,
   StatusChangesDocument,
+  type LogTailSubscription,
   type ProgressSubscription,
   type StatusChangesSubscription,
 } from './generated/graphql';
@@ -71,9 +73,10 @@ export interface LogTail {
 }
 
 /**
- * The live log of one job. The last cursor is kept, and a resubscription (after the socket
- * dropped and graphql-ws reconnected, which completes or errors the old stream) passes it as
- * `after`, so no line is shown twice and none is lost.
+ * The live log of one job. Two ways a stream can break, both resumed from the last cursor, so
+ * no line is shown twice and none is lost: the socket drops and graphql-ws reconnects and
+ * resends the subscription (client.ts patches its `after` to the last cursor: `resume`), or the
+ * stream errors and is reopened here with `after` set to the last cursor.
  */
 export function useLogTail(jobName: string): LogTail {
   const client = useClient();
@@ -82,11 +85,15 @@ export function useLogTail(jobName: string): LogTail {
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
     let stopped = false;
+    const resume: Resume = (data) => {
+      const next = (data as LogTailSubscription).jobLog?.cursor;
+      return next ? { after: next } : null;
+    };
     const { unsubscribe } = client
-      .subscription(LogTailDocument, { jobName, after: cursor.current })
+      .subscription(LogTailDocument, { jobName, after: cursor.current }, { resume })
       .subscribe((result) => {
         if (result.error && !stopped) {
-          // The stream broke (e.g. the socket dropped): reopen it from the last cursor.
+          // The stream broke with an error: reopen it from the last cursor.
           window.setTimeout(() => setGeneration((g) => g + 1), 1000);
           return;
         }

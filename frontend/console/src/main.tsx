@@ -1,11 +1,16 @@
 // The console's entry: reads the server's inert JSON config, asks for credentials once per tab,
-// and routes between the board (/) and job pages (/jobs/<name>) with the History API.
+// and routes with the History API between the board (/), job pages (/jobs/<name>), the run
+// history (/runs), the dependency graph (/graph) and the connections (/connections).
 import { StrictMode, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Provider } from 'urql';
 import { Board } from './Board';
 import { createGateway } from './client';
+import { Connections } from './Connections';
+import { Graph } from './Graph';
 import { JobPage } from './JobPage';
+import { follow, href, parseRoute, setBase, type Route } from './router';
+import { Runs } from './Runs';
 import { clearCredentials, loadCredentials, saveCredentials, type Credentials } from './session';
 import { SignIn } from './SignIn';
 import './styles.css';
@@ -13,30 +18,46 @@ import './styles.css';
 interface Config {
   endpoint: string;
   base: string;
+  /** Whether the gateway serves GraphiQL (off in the production profile). */
+  graphiql?: boolean;
 }
 
 const config = JSON.parse(document.getElementById('syncgql-console-config')?.textContent ?? '{}') as Config;
+setBase(config.base);
 
-function route(): string | null {
-  const path = window.location.pathname.slice(config.base.length - 1);
-  const match = /^\/jobs\/(.+)$/.exec(path);
-  return match?.[1] ? decodeURIComponent(match[1]) : null;
-}
+const TITLES: Record<Route['page'], string> = {
+  board: 'Jobs',
+  job: 'Job',
+  runs: 'Runs',
+  graph: 'Dependency graph',
+  connections: 'Connections',
+};
+const NAV: { page: 'board' | 'runs' | 'graph' | 'connections'; label: string }[] = [
+  { page: 'board', label: 'Jobs' },
+  { page: 'runs', label: 'Runs' },
+  { page: 'graph', label: 'Graph' },
+  { page: 'connections', label: 'Connections' },
+];
 
 function App() {
   const [credentials, setCredentials] = useState<Credentials | null>(loadCredentials);
-  const [job, setJob] = useState<string | null>(route);
+  const [route, setRoute] = useState<Route>(() => parseRoute(window.location.pathname));
   useEffect(() => {
-    const onPop = () => setJob(route());
+    const onPop = () => setRoute(parseRoute(window.location.pathname));
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
   }, []);
+  useEffect(() => {
+    document.title = `syncgql · ${route.page === 'job' ? route.name : TITLES[route.page]}`;
+  }, [route]);
   const gateway = useMemo(() => (credentials ? createGateway(config.endpoint, credentials) : null), [credentials]);
   useEffect(() => () => void gateway?.ws.dispose(), [gateway]);
-  const go = (name: string | null) => {
-    window.history.pushState(null, '', name ? `${config.base}jobs/${encodeURIComponent(name)}` : config.base);
-    setJob(name);
+  const go = (next: Route) => {
+    window.history.pushState(null, '', href(next));
+    setRoute(next);
+    window.scrollTo(0, 0);
   };
+  const openJob = (name: string) => go({ page: 'job', name });
   if (!credentials || !gateway) {
     return (
       <main>
@@ -44,14 +65,36 @@ function App() {
       </main>
     );
   }
+  const current = route.page === 'job' ? 'board' : route.page;
+  let page;
+  if (route.page === 'job') page = <JobPage key={route.name} name={route.name} back={() => go({ page: 'board' })} />;
+  else if (route.page === 'runs') page = <Runs open={openJob} />;
+  else if (route.page === 'graph') page = <Graph open={openJob} />;
+  else if (route.page === 'connections') page = <Connections />;
+  else page = <Board open={openJob} />;
   return (
     <Provider value={gateway.client}>
       <header className="top">
-        <a href={config.base} onClick={(e) => { e.preventDefault(); go(null); }} className="brand">syncgql console</a>
-        <a href="/graphiql">GraphiQL</a>
+        <a href={href({ page: 'board' })} onClick={(e) => follow(e, () => go({ page: 'board' }))} className="brand">syncgql console</a>
+        <nav aria-label="Console pages">
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.page}>
+                <a
+                  href={href({ page: item.page })}
+                  aria-current={current === item.page ? 'page' : undefined}
+                  onClick={(e) => follow(e, () => go({ page: item.page }))}
+                >
+                  {item.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        {config.graphiql && <a href={`${config.base}graphiql`}>GraphiQL</a>}
         <button type="button" onClick={() => { clearCredentials(); setCredentials(null); }}>Sign out</button>
       </header>
-      <main>{job ? <JobPage key={job} name={job} back={() => go(null)} /> : <Board open={go} />}</main>
+      <main>{page}</main>
     </Provider>
   );
 }
