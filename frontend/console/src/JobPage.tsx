@@ -5,6 +5,7 @@ import { useMutation, useQuery } from 'urql';
 import { ErrorBox } from './Board';
 import { duration, rows, when } from './format';
 import { CancelJobDocument, JobDetailDocument, RunJobDocument } from './generated/graphql';
+import { RunChart } from './RunChart';
 import { useLogTail, useProgress, useStatusChanges } from './live';
 import { follow, href } from './router';
 import { StatusBadge } from './StatusBadge';
@@ -53,9 +54,10 @@ export function JobPage({ name, back }: { name: string; back: () => void }) {
     else if (payload.__typename === 'ExecuteJobDryRun') setOutcome(`Dry run: ${payload.wouldRun ? 'the job would run' : 'the job would not run'}`);
     else if ('message' in payload) setOutcome(`${payload.__typename} (${payload.errorCode}): ${payload.message}`);
   };
-  const liveTasks = live && !live.finished ? live.tasks : [];
-  const maxRuntime = Math.max(1, ...job.runSeries.map((p) => p.runtimeMs ?? 0));
-  const maxRows = Math.max(1, ...job.runSeries.map((p) => p.rows ?? 0));
+  // Progress speaks only while the status stream says the job runs: a progress stream cut by a
+  // reconnect can leave its last RUNNING event behind after the run's end has arrived.
+  const progressing = ACTIVE.has(status) && live && !live.finished ? live : null;
+  const liveTasks = progressing ? progressing.tasks : [];
 
   return (
     <section aria-labelledby="job-title">
@@ -64,7 +66,7 @@ export function JobPage({ name, back }: { name: string; back: () => void }) {
       </p>
       <h1 id="job-title">{job.name}</h1>
       <p>
-        Status <StatusBadge status={live && !live.finished ? live.status : status} /> · rows{' '}
+        Status <StatusBadge status={progressing ? progressing.status : status} /> · rows{' '}
         <span data-col="rows">{rows(ACTIVE.has(status) ? (live?.recordsAffected ?? 0) : (change?.recordsAffected ?? job.lastRun?.recordsAffected))}</span>
         {' '}· health {job.health.verdict}
       </p>
@@ -93,17 +95,7 @@ export function JobPage({ name, back }: { name: string; back: () => void }) {
         </tbody>
       </table>
       <h2>Run history</h2>
-      <figure>
-        <svg role="img" aria-label={`Runtime and rows of the last ${job.runSeries.length} runs`} className="chart" viewBox={`0 0 ${Math.max(1, job.runSeries.length) * 24} 120`}>
-          {job.runSeries.map((p, i) => (
-            <g key={p.runId ?? i}>
-              <rect x={i * 24 + 2} width={9} y={60 - (54 * (p.runtimeMs ?? 0)) / maxRuntime} height={(54 * (p.runtimeMs ?? 0)) / maxRuntime} className="bar-runtime"><title>{`${when(p.startedAt)}: ${duration(p.runtimeMs)}`}</title></rect>
-              <rect x={i * 24 + 12} width={9} y={120 - (54 * (p.rows ?? 0)) / maxRows} height={(54 * (p.rows ?? 0)) / maxRows} className="bar-rows"><title>{`${when(p.startedAt)}: ${rows(p.rows)} rows`}</title></rect>
-            </g>
-          ))}
-        </svg>
-        <figcaption>Runtime (upper bars) and rows (lower bars) per run, oldest first.</figcaption>
-      </figure>
+      <RunChart runs={job.runSeries} />
       <h2 id="log-title">Log</h2>
       <pre className="log" aria-labelledby="log-title" tabIndex={0} data-col="log">{log.lines.join('\n')}</pre>
     </section>

@@ -302,9 +302,18 @@ class LiveEvents:
             activity_interval=self._activity_interval,
         )
 
+        # A short run can start and end between two status polls: the watcher then never sees
+        # the job active, only in a new state (NEVER_RUN to SUCCESS). A new state is reason
+        # enough to read the log once more, or the followers would never get that run's lines.
+        sequence_polled: dict[str, int] = {}
+
         def is_active(name: str) -> bool:
-            snapshot = watcher.current(name)
-            return snapshot is not None and snapshot.active
+            event = watcher.current_event(name)
+            if event is None:
+                return False
+            changed = sequence_polled.get(name) != event.sequence
+            sequence_polled[name] = event.sequence
+            return event.current.active or changed
 
         tailer = LogTailer(
             fetch_log,

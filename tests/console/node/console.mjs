@@ -202,8 +202,9 @@ try {
     out.finalRows = await page.locator('#job-title ~ p [data-col=rows]').textContent();
     out.logLines = await logLines();
     // The ended run reaches the run history chart (the job is read again) without a reload.
-    await page.waitForFunction(() => document.querySelectorAll('svg.chart rect').length >= 2);
-    out.chartBars = await page.locator('svg.chart rect').count();
+    await page.locator('[data-col=chart][data-runs] canvas').first().waitFor();
+    out.chartRuns = Number(await page.locator('[data-col=chart]').getAttribute('data-runs'));
+    out.chartTableRows = await page.locator('figure details tbody tr').count();
     await page.screenshot({ path: join(shots, 'job-success.png'), fullPage: true });
     await axe('job');
     out.steps.push('run');
