@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -80,6 +81,21 @@ async def live(tmp_path: Path) -> AsyncIterator[LiveServer]:
         yield server
 
 
+@contextlib.asynccontextmanager
+async def emulator_rest(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    """The embedded emulator's REST API as its admin, past the gateway (which sees nothing).
+
+    In-process, as the gateway reaches it: the app's /api.rsc/ mirror answers GET only.
+    """
+    emulator = server.runtime.emulator
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emulator.app),
+        base_url="http://emulator.test/api.rsc/",
+        headers={"x-cdata-authtoken": emulator.admin_token},
+    ) as rest:
+        yield rest
+
+
 async def create_slow_job(
     server: LiveServer, name: str, *, rows: int = 2000, delay_ms: int = 100, batch: int = 100
 ) -> None:
@@ -87,13 +103,7 @@ async def create_slow_job(
 
     Made through the embedded emulator's own REST API (admin token), not the gateway.
     """
-    emulator = server.runtime.emulator
-    # In-process, as the gateway reaches it: the app's /api.rsc/ mirror answers GET only.
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=emulator.app),
-        base_url="http://emulator.test/api.rsc/",
-        headers={"x-cdata-authtoken": emulator.admin_token},
-    ) as rest:
+    async with emulator_rest(server) as rest:
         connection = {
             "Name": f"{name}Source",
             "ProviderName": "Demo",

@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from syncgql.config import Settings
@@ -21,6 +20,7 @@ from tests.subscriptions.conftest import (
     WsClient,
     connect,
     create_slow_job,
+    emulator_rest,
     serve,
 )
 from tests.support import eventually
@@ -40,12 +40,7 @@ async def slow_watcher(tmp_path: Path) -> AsyncIterator[LiveServer]:
 
 async def _execute_upstream(server: LiveServer, job: str) -> None:
     """Run ``job`` on the emulator directly: the gateway's watcher gets no hint of it."""
-    emulator = server.runtime.emulator
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=emulator.app),
-        base_url="http://emulator.test/api.rsc/",
-        headers={"x-cdata-authtoken": emulator.admin_token},
-    ) as rest:
+    async with emulator_rest(server) as rest:
         response = await rest.post("executeJob", json={"JobName": job})
         assert response.status_code == 200, response.text
 
