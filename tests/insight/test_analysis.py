@@ -59,12 +59,16 @@ def test_stats_over_a_window() -> None:
 )
 def test_cron_schedules(cron: str, interval_hours: float, previous: datetime) -> None:
     schedule = parse_cron(cron)
+    assert previous < schedule.next_fire(previous) <= previous + timedelta(hours=interval_hours)
     assert schedule.expected_interval(NOW) == timedelta(hours=interval_hours)
     assert schedule.previous_fire(NOW) == previous
     assert schedule.fires_between(previous, previous + timedelta(hours=interval_hours)) >= 1
 
 
-@pytest.mark.parametrize("cron", ["", "every day", "0 2 * *", "0 0 2 * * * 2026 x", "61 * * * *"])
+@pytest.mark.parametrize(
+    "cron",
+    ["", "every day", "0 2 * *", "0 0 2 * * * 2026 x", "61 * * * *", "0 0 30 2 *", "0 0 0 31 4 *"],
+)
 def test_bad_crons_are_refused(cron: str) -> None:
     with pytest.raises(CronError):
         parse_cron(cron)

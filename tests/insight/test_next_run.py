@@ -42,3 +42,18 @@ async def test_next_run_reads_the_cron_in_the_upstream_time_zone(tmp_path: Path)
     assert nightly == next_two_am(zone, before)
     assert nightly.astimezone(zone).hour == 2
     assert nightly.utcoffset() == zone.utcoffset(nightly.replace(tzinfo=None))
+
+
+async def test_a_cron_that_never_fires_has_no_next_run_and_no_error(tmp_path: Path) -> None:
+    async with open_gateway(tmp_path) as gateway:
+        made = await gateway.data(
+            'mutation { createJob(input: {name: "Feb30", source: "DemoSource", '
+            'destination: "Warehouse", scheduled: true, scheduledCron: "0 0 30 2 *"}) '
+            "{ __typename ... on UserError { message } } }"
+        )
+        assert made["createJob"]["__typename"] == "CreateJobSuccess", made
+        data = await gateway.data(
+            '{ job(name: "Feb30") { scheduled nextRunAt health { verdict } } }'
+        )
+    assert data["job"]["scheduled"] is True
+    assert data["job"]["nextRunAt"] is None

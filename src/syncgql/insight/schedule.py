@@ -8,7 +8,7 @@ Parsing is croniter's (the emulator's scheduler uses it too). Sync stores 5-fiel
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from croniter import CroniterError, croniter
 
@@ -83,4 +83,11 @@ def parse_cron(expression: str) -> Schedule:
             raise CronError("not a valid cron expression")
     except CroniterError as exc:  # some versions raise instead of answering False
         raise CronError("not a valid cron expression") from exc
-    return Schedule(text, has_seconds)
+    schedule = Schedule(text, has_seconds)
+    # Valid but never due (`0 0 30 2 *`, February 30th): croniter raises on every step, so
+    # such a cron is refused here rather than failing each use of it.
+    try:
+        schedule.next_fire(datetime(2000, 1, 1, tzinfo=UTC))
+    except CroniterError as exc:
+        raise CronError("this cron never fires") from exc
+    return schedule
