@@ -65,6 +65,8 @@ class _Tail:
     lines: list[str]
     partial: str = ""
     was_active: bool = True
+    #: The job's state version (``state_version``) when its log was last read.
+    state_version: int | None = None
 
 
 def _split(text: str, previous_partial: str) -> tuple[list[str], str]:
@@ -91,6 +93,9 @@ class LogTailer:
         cluster: interest sharing; in-process by default.
         is_active: whether a job is queued or running (e.g. from ``StatusWatcher.current``);
             when given, a job's log is polled only while it runs, plus once after it stops.
+        state_version: a number that changes with the job's state (the status watcher's event
+            sequence): an idle job whose version moved is read once more. A run of a few
+            milliseconds between two status polls is never seen active, only as a new state.
         max_backoff: the longest wait after failed polls.
         fetch_timeout: a log fetch taking longer counts as a transient failure.
         max_jobs: at most this many jobs are tailed per tick (the rest are skipped, logged):
@@ -106,6 +111,7 @@ class LogTailer:
         *,
         cluster: ClusterState | None = None,
         is_active: Callable[[str], bool] | None = None,
+        state_version: Callable[[str], int | None] | None = None,
         max_backoff: float = 30.0,
         fetch_timeout: float = 10.0,
         max_jobs: int = 100,
@@ -116,6 +122,7 @@ class LogTailer:
         self._interval = interval
         self._cluster: ClusterState = cluster if cluster is not None else LocalClusterState()
         self._is_active = is_active
+        self._state_version = state_version
         self._max_backoff = max_backoff
         self._fetch_timeout = fetch_timeout
         self._max_jobs = max_jobs
@@ -277,8 +284,14 @@ class LogTailer:
         polled = False
         for job in sorted(jobs):
             active = True if self._is_active is None else self._is_active(job)
+            version = None if self._state_version is None else self._state_version(job)
             tail = self._tails.get(job)
-            if tail is not None and not active and not tail.was_active:
+            if (
+                tail is not None
+                and not active
+                and not tail.was_active
+                and tail.state_version == version
+            ):
                 continue
             polled = True
             try:
@@ -290,6 +303,7 @@ class LogTailer:
                 logger.warning("log of a job unavailable: %s", type(exc).__name__)
                 continue
             self._tails[job].was_active = active
+            self._tails[job].state_version = version
         if polled:
             self.polls_total += 1
 

@@ -302,18 +302,13 @@ class LiveEvents:
             activity_interval=self._activity_interval,
         )
 
-        # A short run can start and end between two status polls: the watcher then never sees
-        # the job active, only in a new state (NEVER_RUN to SUCCESS). A new state is reason
-        # enough to read the log once more, or the followers would never get that run's lines.
-        sequence_polled: dict[str, int] = {}
-
         def is_active(name: str) -> bool:
+            snapshot = watcher.current(name)
+            return snapshot is not None and snapshot.active
+
+        def state_version(name: str) -> int | None:
             event = watcher.current_event(name)
-            if event is None:
-                return False
-            changed = sequence_polled.get(name) != event.sequence
-            sequence_polled[name] = event.sequence
-            return event.current.active or changed
+            return None if event is None else event.sequence
 
         tailer = LogTailer(
             fetch_log,
@@ -322,6 +317,7 @@ class LiveEvents:
             fast_interval,
             cluster=cluster,
             is_active=is_active,
+            state_version=state_version,
         )
         return Feeds(watcher, tailer, broadcaster)
 
