@@ -192,7 +192,8 @@ class _Compiler:
             attribute = _basic_attribute(field_def)
             definition = (field_def.extensions or {}).get(_DEFINITION)
             # A declared direct resolver replaces strawberry's wrapper (``direct``).
-            resolve = direct_resolver(definition) or field_def.resolve or self.ex.field_resolver
+            declared = direct_resolver(definition)
+            resolve = declared or field_def.resolve or self.ex.field_resolver
             completer = self.completer(
                 field_def.type, details, covered=covered and attribute is not None
             )
@@ -207,6 +208,7 @@ class _Compiler:
                     resolve=None if attribute else resolve,
                     args=self.static_arguments(field_def, details),
                     preload=None if attribute else preload_of(definition),
+                    direct=declared is not None and not attribute,
                 )
             )
         plan.preloads = _preloads(plan)

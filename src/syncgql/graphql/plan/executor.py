@@ -130,6 +130,8 @@ class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
     def _run(self, plan: ObjectPlan) -> AwaitableOrValue[_Result]:
         # The shape of ``Executor.execute_operation``: a GraphQLError escaping the root fields
         # (a non-null root field's null) nulls ``data``; other exceptions propagate.
+        # The resolve infos direct resolvers share across rows (:mod:`.straight`).
+        self.straight_infos: dict[object, object] = {}
         try:
             result = execute_fields(self, plan, self.root_value, None)
         except GraphQLError as error:

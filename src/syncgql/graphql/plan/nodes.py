@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,7 @@ from graphql.language import FieldNode
 from graphql.pyutils import Path, Undefined, gather_with_cancel, inspect, is_iterable
 
 from syncgql.graphql.plan.direct import is_info_free
+from syncgql.graphql.plan.straight import STRAIGHT_BAILS_MAX, Straight, generate
 
 if TYPE_CHECKING:
     from graphql.execution.executor import Executor
@@ -66,6 +68,8 @@ __all__ = [
     "execute_fields",
     "preloads_of",
 ]
+
+logger = logging.getLogger("syncgql.graphql.plan")
 
 Resolver = Callable[..., Any]
 Info = GraphQLResolveInfo[Any]
@@ -89,6 +93,17 @@ class Completer:
     ) -> Any:
         """The completed value at ``path`` (or an awaitable of it); raises field errors."""
         raise NotImplementedError
+
+    def complete_exact(
+        self,
+        ex: Executor[Any],
+        value: Any,
+        path: Path,
+        field: FieldPlan,
+        info: Info | None,
+    ) -> Any:
+        """:meth:`complete` without trying a straight function first (it bailed on ``value``)."""
+        return self.complete(ex, value, path, field, info)
 
 
 class Leaf(Completer):
@@ -114,6 +129,10 @@ class Leaf(Completer):
         info: Info | None,
     ) -> Any:
         """Coerce ``value`` to the leaf type, as ``Executor.complete_leaf_value`` does."""
+        return self.complete_value(value)
+
+    def complete_value(self, value: Any) -> Any:
+        """:meth:`complete` without its context, which a leaf never reads."""
         if isinstance(value, Exception):
             raise value
         if value is None or value is Undefined:
@@ -186,11 +205,30 @@ class NonNull(Completer):
             raise value
         completed = self.inner.complete(ex, value, path, field, info)
         if completed is None:
-            msg = (
-                f"Cannot return null for non-nullable field {field.parent_name}.{field.field_name}."
-            )
-            raise TypeError(msg)
+            raise _null_error(field)
         return completed
+
+    def complete_exact(
+        self,
+        ex: Executor[Any],
+        value: Any,
+        path: Path,
+        field: FieldPlan,
+        info: Info | None,
+    ) -> Any:
+        """:meth:`complete`, the inner type completed without a straight function."""
+        if isinstance(value, Exception):
+            raise value
+        completed = self.inner.complete_exact(ex, value, path, field, info)
+        if completed is None:
+            raise _null_error(field)
+        return completed
+
+
+def _null_error(field: FieldPlan) -> TypeError:
+    return TypeError(
+        f"Cannot return null for non-nullable field {field.parent_name}.{field.field_name}."
+    )
 
 
 class ListOf(Completer):
@@ -200,7 +238,7 @@ class ListOf(Completer):
     items in one gather (:func:`preloads_of`), then completes the items.
     """
 
-    __slots__ = ("inner", "item_type", "items_plan", "needs_info")
+    __slots__ = ("inner", "item_object", "item_type", "items_plan", "needs_info")
 
     def __init__(self, inner: Completer, item_type: GraphQLOutputType) -> None:
         self.inner = inner
@@ -210,6 +248,8 @@ class ListOf(Completer):
         plan = item.plan if isinstance(item, ObjectOf) else None
         #: The items' object plan when it has preloads to run for the whole list.
         self.items_plan = plan if plan is not None and plan.preloads else None
+        #: The items' object completer, whose straight function completes most rows.
+        self.item_object = item if isinstance(item, ObjectOf) else None
 
     def complete(
         self,
@@ -274,15 +314,30 @@ class ListOf(Completer):
         pending: list[int] = []
         iterator = iter(value)
         index = 0
+        item_object = self.item_object
+        straight = item_object.straight if item_object is not None else None
         try:
             for item in iterator:
+                if straight is not None and item is not None:
+                    try:
+                        append(straight(ex, item, path))
+                        index += 1
+                        continue
+                    except Exception:  # noqa: BLE001 - the exact completers say what it was
+                        assert item_object is not None
+                        item_object.bailed()
+                        straight = item_object.straight
+                    bailed = True
+                else:
+                    bailed = False
                 item_path = Path(path, index, None)
                 if is_awaitable(item):
                     append(_await_item(ex, item, inner, item_type, item_path, field, info))
                     pending.append(index)
                 else:
                     try:
-                        completed = inner.complete(ex, item, item_path, field, info)
+                        complete = inner.complete_exact if bailed else inner.complete
+                        completed = complete(ex, item, item_path, field, info)
                         if is_awaitable(completed):
                             append(
                                 _await_completed_item(ex, completed, item_type, details, item_path)
@@ -362,7 +417,16 @@ def invalid_return_type(
 class ObjectOf(Completer):
     """An object type: its ``is_type_of`` check, then its plan's fields."""
 
-    __slots__ = ("info_for_check", "is_type_of", "needs_info", "object_type", "plan", "preloads")
+    __slots__ = (
+        "info_for_check",
+        "is_type_of",
+        "needs_info",
+        "object_type",
+        "plan",
+        "preloads",
+        "straight",
+        "straight_bails",
+    )
 
     def __init__(
         self, object_type: GraphQLObjectType, plan: ObjectPlan, *, preload_self: bool = True
@@ -381,6 +445,20 @@ class ObjectOf(Completer):
             self.is_type_of is not None and not generated and not is_info_free(self.is_type_of)
         )
         self.needs_info = self.info_for_check
+        #: The generated happy-path function of this selection (:mod:`.straight`), if any.
+        self.straight: Straight | None = generate(self)
+        #: Rows it gave up on; past :data:`STRAIGHT_BAILS_MAX` it is switched off.
+        self.straight_bails = 0
+
+    def bailed(self) -> None:
+        """Count a row the straight function gave up on (unusual data costs it twice)."""
+        self.straight_bails += 1
+        if self.straight_bails > STRAIGHT_BAILS_MAX:
+            logger.info(
+                "straight-line completion off for a selection that keeps bailing",
+                extra={"type": self.object_type.name},
+            )
+            self.straight = None
 
     def complete(
         self,
@@ -391,6 +469,27 @@ class ObjectOf(Completer):
         info: Info | None,
     ) -> Any:
         """``Executor.complete_object_value`` with the sub-selection compiled in."""
+        if isinstance(value, Exception):
+            raise value
+        if value is None or value is Undefined:
+            return None
+        straight = self.straight
+        if straight is not None:
+            try:
+                return straight(ex, value, path)
+            except Exception:  # noqa: BLE001 - the exact completers below say what it was
+                self.bailed()
+        return self.complete_object(ex, value, path, field, info)
+
+    def complete_exact(
+        self,
+        ex: Executor[Any],
+        value: Any,
+        path: Path,
+        field: FieldPlan,
+        info: Info | None,
+    ) -> Any:
+        """:meth:`complete` without the straight function."""
         if isinstance(value, Exception):
             raise value
         if value is None or value is Undefined:
@@ -512,6 +611,7 @@ class FieldPlan:
         "check",
         "completer",
         "details",
+        "direct",
         "field_def",
         "field_name",
         "first_node",
@@ -539,6 +639,7 @@ class FieldPlan:
         args: dict[str, Any] | None,
         typename: str | None = None,
         preload: Preload | None = None,
+        direct: bool = False,
     ) -> None:
         self.response_name = response_name
         self.parent_type = parent_type
@@ -559,6 +660,8 @@ class FieldPlan:
         self.typename = typename
         #: Loads this field's values for many parents at once (:mod:`.direct`).
         self.preload = preload
+        #: ``resolve`` is a direct resolver (:mod:`.direct`): it reads no ``info.path``.
+        self.direct = direct
         leaf = completer if isinstance(completer, Leaf) else None
         inner = completer.inner if isinstance(completer, NonNull) else None
         self.check = (leaf or (inner if isinstance(inner, Leaf) else None) or _NO_LEAF).check
