@@ -27,6 +27,7 @@ import uvicorn
 from syncgql.app import create_app
 from syncgql.config import load_settings
 from syncgql.graphql.limits import DocumentCache, OperationLimits
+from syncgql.serve import tune_gc
 
 
 def _transport(kind: str) -> httpx.AsyncBaseTransport | None:
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             DocumentCache, maxsize=args.doc_cache_size
         )
     limits = OperationLimits(max_first=args.max_first, max_cost=10_000_000)
+    tune_gc()  # as ``syncgql serve`` does: what is measured is what runs
     app = create_app(settings, transport=_transport(args.transport), limits=limits)
     profiler = None
     if args.profile:

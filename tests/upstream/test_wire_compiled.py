@@ -97,8 +97,17 @@ def test_compiled_decoders_equal_the_step_interpreter(case: tuple[type, dict[str
 def test_every_model_decodes_through_compiled_code(cls: type) -> None:
     decoder = _Decoder(cls)
     row = {to_pascal(f.name): None for f in dataclasses.fields(cls) if f.name != "extra"}
-    decoder.steps(tuple(row))
-    assert _compile_shape(decoder, decoder.steps(tuple(row))) is not None
+    compiled = _compile_shape(decoder, decoder.steps(tuple(row)))
+    assert compiled is not None
+    required = getattr(cls, "__wire_required__", ())
+    row.update({to_pascal(name): "k" for name in required})
+    model = compiled(row)
+    # Built without __init__ where the class allows it: still the frozen, hashable model.
+    assert type(model) is cls
+    assert model == cls(**decoder.values(row))
+    assert hash(model) == hash(cls(**decoder.values(row)))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        model.extra = {}
 
 
 def test_shapes_past_the_bound_still_decode_without_being_kept() -> None:

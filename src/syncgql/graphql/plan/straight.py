@@ -32,9 +32,11 @@ from __future__ import annotations
 import keyword
 import logging
 from collections.abc import Callable
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from graphql.pyutils import Path, is_awaitable
+from graphql.pyutils import Path, Undefined, is_awaitable
 
 if TYPE_CHECKING:
     from graphql.execution.executor import Executor
@@ -77,6 +79,10 @@ def _shared_info(ex: Executor[Any], field: FieldPlan, path: Any, infos: dict[Any
     return info
 
 
+#: Classes whose values a scalar serializer may be given directly: none is awaitable or an
+#: exception, which the leaf completer must see first.
+_PLAIN_CLASSES = frozenset({str, int, float, bool, datetime, date, time, Decimal})
+
 #: Inline spellings of the pass-through checks of :mod:`.compile` (by the check's name).
 _INLINE_CHECKS = {
     "is_string": "{x}.__class__ is str",
@@ -89,7 +95,13 @@ class _Generator:
     """Writes the source of one object's function; every outside value is a named constant."""
 
     def __init__(self) -> None:
-        self.env: dict[str, Any] = {"Bail": Bail, "_drop": _drop, "_shared_info": _shared_info}
+        self.env: dict[str, Any] = {
+            "Bail": Bail,
+            "Undefined": Undefined,
+            "_drop": _drop,
+            "_shared_info": _shared_info,
+            "plain_classes": _PLAIN_CLASSES,
+        }
         self.lines: list[str] = []
         self.uses_infos = False
         self.uses_awaitable = False
@@ -133,10 +145,16 @@ class _Generator:
                 self.emit(inner + 1, "if m is None: raise Bail")
             self.emit(inner, f"{target} = m")
             return
-        self.emit(inner, f"if is_awaitable({x}): raise Bail")
-        self.emit(inner, f"m = {complete}({x})")
+        # A value of a plain class (never awaitable, never an exception) goes to the
+        # scalar's serializer itself; its refusal (or a null) bails.
+        self.emit(inner, f"if {x}.__class__ in plain_classes:")
+        self.emit(inner + 1, f"m = {self.const(leaf.coerce)}({x})")
+        self.emit(inner + 1, "if m is None or m is Undefined: raise Bail")
+        self.emit(inner, "else:")
+        self.emit(inner + 1, f"if is_awaitable({x}): raise Bail")
+        self.emit(inner + 1, f"m = {complete}({x})")
         if non_null:
-            self.emit(inner, "if m is None: raise Bail")
+            self.emit(inner + 1, "if m is None: raise Bail")
         self.emit(inner, f"{target} = m")
 
     def value(self, depth: int, completer: Completer, x: str, target: str) -> bool:
