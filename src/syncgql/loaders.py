@@ -78,6 +78,47 @@ class MappedLoader(DataLoader[KeyT, ValueT | None], Generic[KeyT, ValueT]):
         value: ValueT | None = await self.load(key)
         return value
 
+    def prefetch(self, keys: Iterable[KeyT]) -> Awaitable[object] | None:
+        """Load ``keys`` in one batch for rows that will ask for them; None when all are done.
+
+        ``load_many`` does the same through a ``load`` per key, a dispatch queue and a gather
+        over every key's future: on a 1,000-job dashboard, a tenth of the gateway's CPU for
+        keys a compiled plan's preload already knows. Here the keys' futures are cached at
+        once (a row or a ``load`` asking meanwhile waits on them), the batch function runs
+        once, and each future gets its value, or the batch's error to report at each row.
+        """
+        cache = self._cache
+        missing: list[KeyT] = []
+        waiting: list[asyncio.Future[ValueT | None]] = []
+        for key in dict.fromkeys(keys):
+            found = cache.get(key)
+            if found is None:
+                missing.append(key)
+            elif not found.done():
+                waiting.append(found)
+        if not missing:
+            return asyncio.wait(waiting) if waiting else None
+        futures = [self.loop.create_future() for _ in missing]
+        cache.update(zip(missing, futures, strict=True))
+        return self._fill(missing, futures, waiting)
+
+    async def _fill(
+        self,
+        keys: list[KeyT],
+        futures: list[asyncio.Future[ValueT | None]],
+        waiting: list[asyncio.Future[ValueT | None]],
+    ) -> None:
+        try:
+            values = await self.batch_load_fn(keys)
+        except Exception as exc:  # noqa: BLE001 - each row reports it, as after load_many
+            for future in futures:
+                future.set_exception(exc)
+        else:
+            for future, value in zip(futures, values, strict=True):
+                future.set_result(value)
+        if waiting:
+            await asyncio.wait(waiting)
+
     def value_or_future(self, key: KeyT) -> ValueT | Awaitable[ValueT | None] | None:
         """The value itself when already loaded, else the loader's future.
 

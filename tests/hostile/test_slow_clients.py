@@ -88,6 +88,7 @@ async def _closed_after(
         writer.close()
 
 
+@pytest.mark.timing  # closing deadlines and the normal caller's latency are wall time
 async def test_slowloris_connections_are_closed_and_fds_return(served: Served) -> None:
     port = int(served.url.rsplit(":", 1)[1])
     async with httpx.AsyncClient(base_url=served.url, timeout=5) as http:
@@ -207,6 +208,7 @@ async def nginx_in_front(tmp_path: Path, replicas: list[Replica]) -> AsyncIterat
         nginx.wait(timeout=10)
 
 
+@pytest.mark.timing  # the bound is nginx's connect timeout, in wall time
 async def test_a_stopped_replica_costs_at_most_the_connect_timeout(
     stack: Stack, tmp_path: Path
 ) -> None:

@@ -347,8 +347,18 @@ def entity_path(entity_set: str, key: str) -> str:
     return f"{entity_set}('{quote(key.replace(chr(39), chr(39) * 2), safe=chr(39))}')"
 
 
+# What ``quote(text, safe="")`` leaves as is in ASCII text: letters, digits and ``_.-~``.
+_NEEDS_ESCAPE = re.compile(r"[^A-Za-z0-9_.~-]")
+
+
 def _encoded_len(text: str) -> int:
-    # What a term costs in the final URL (percent-encoded query value).
+    """What a term costs in the final URL (a percent-encoded query value).
+
+    ASCII text is measured without encoding it (each escaped character is three), which
+    makes chunking a 1,000-key batch several times cheaper; other text is encoded.
+    """
+    if text.isascii():
+        return len(text) + 2 * len(_NEEDS_ESCAPE.findall(text))
     return len(quote(text, safe=""))
 
 

@@ -95,7 +95,7 @@ def preload_connections(
     """Every source and destination connection of ``jobs``: one batch (shared by both)."""
     # In row order, as the rows' resolvers would queue them: the same filter, the same call.
     names = list(dict.fromkeys(c for job in jobs for c in (job.source, job.destination) if c))
-    return _loaders(info).connection.load_many(names) if names else None
+    return _loaders(info).connection.prefetch(names) if names else None
 
 
 def preload_tasks(
@@ -103,7 +103,7 @@ def preload_tasks(
 ) -> Awaitable[object] | None:
     """The tasks of every job of ``jobs``: one batch."""
     names = _names(jobs)
-    return _loaders(info).tasks_of.load_many(names) if names else None
+    return _loaders(info).tasks_of.prefetch(names) if names else None
 
 
 def preload_statuses(
@@ -111,7 +111,7 @@ def preload_statuses(
 ) -> Awaitable[object] | None:
     """The ``getJobStatus`` rows of ``jobs``: one call answers for all of them."""
     names = _names(jobs)
-    return _loaders(info).status.load_many(names) if names else None
+    return _loaders(info).status.prefetch(names) if names else None
 
 
 def preload_last_runs(
@@ -124,5 +124,5 @@ def preload_last_runs(
     needs = selected_wire(info, JOB_RUN_WIRE)
     loaders = _loaders(info)
     if needs is None or not STATUS_RUN_FIELDS.keys() >= set(needs):
-        return loaders.last_run.load_many(names)
-    return loaders.status.load_many(names)
+        return loaders.last_run.prefetch(names)
+    return loaders.status.prefetch(names)
