@@ -16,7 +16,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
-from syncgql.graphql.cost import analyze_document, estimate_cost
+from syncgql.graphql.cost import OperationStats, analyze_document, estimate_cost
 from syncgql.graphql.limits import (
     LIMIT_CODES,
     DocumentCache,
@@ -268,6 +268,32 @@ async def test_document_cache_reuses_documents_but_rechecks_limits() -> None:
     for i in range(5):
         cache.parse(f"{{ a{i}: name }}", 2000)
     assert len(cache._documents) == 2
+
+
+def test_the_measure_memo_keys_on_what_the_cost_walk_reads() -> None:
+    cache = DocumentCache()
+    computed: list[int] = []
+    model = object()
+
+    def measure(variables: dict[str, object] | None, owner: object = model) -> OperationStats:
+        def compute() -> OperationStats:
+            computed.append(1)
+            return OperationStats(cost=len(computed))
+
+        return cache.measure("query Q { a }", variables, ("Q",), owner, compute)
+
+    first = measure({"n": 5, "s": "x", "ids": [1, 2]})
+    # Another string, another list of the same length: the walk would read the same.
+    assert measure({"ids": [7, 8], "s": "y", "n": 5}) is first
+    assert len(computed) == 1
+    for changed in ({"n": 6, "s": "x", "ids": [1, 2]}, {"n": 5, "s": "x", "ids": [1]}):
+        assert measure(changed) is not first  # a page size or a list length: measured again
+    assert measure({"n": True, "s": "x", "ids": [1, 2]}) is not first  # a bool is no int
+    assert measure({"n": 5, "s": "x", "ids": [1, 2]}, owner=object()) is not first
+    many: dict[str, object] = {f"v{i}": i for i in range(100)}
+    measure(many)
+    measure(many)  # too many variables to key on: measured each time
+    assert len(computed) == 7
 
 
 def test_overlap_budget_is_lowered_without_touching_graphql_core() -> None:

@@ -243,6 +243,26 @@ def test_chunks_fit_and_cover_every_value_once():
     assert seen == list(dict.fromkeys(values))
 
 
+def test_chunks_with_non_ascii_and_reserved_text_fit_once_encoded():
+    # The chunker measures ASCII without encoding it: reserved characters, quotes and
+    # non-ASCII text must still come out under the budget once really encoded.
+    values = [f"Jöb {i} & 'x'/?#%(日)" for i in range(300)] + [f"ascii-{i}" for i in range(300)]
+    chunks = chunk_or_filters("JobName", values, max_chars=700)
+    assert len(chunks) > 5
+    for chunk in chunks:
+        assert len(quote(chunk.render(), safe="")) <= 700
+
+
+def test_max_groups_stops_chunking_once_there_are_more():
+    values = [f"Job{i:04d}" for i in range(1000)]
+    full = chunk_keys("JobName", values)
+    assert len(full) > 3
+    cut = chunk_keys("JobName", values, max_groups=2)
+    assert len(cut) == 3
+    assert cut[:2] == full[:2]
+    assert chunk_keys("JobName", values[:5], max_groups=1) == [values[:5]]
+
+
 def test_chunk_full_url_stays_short():
     values = [f"name with spaces & 'quotes' {i}" for i in range(300)]
     for chunk in chunk_or_filters("JobName", values):

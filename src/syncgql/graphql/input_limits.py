@@ -21,7 +21,7 @@ explicit stack (no recursion, whatever the nesting).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,7 @@ from graphql import (
 from syncgql.config import Settings
 from syncgql.errorcodes import ErrorCode
 
-__all__ = ["INPUT_LIMIT_CODES", "InputLimits", "check_inputs"]
+__all__ = ["INPUT_LIMIT_CODES", "InputLimits", "check_inputs", "document_literals"]
 
 INPUT_LIMIT_CODES = frozenset({ErrorCode.INPUT_TOO_LARGE, ErrorCode.INPUT_TOO_DEEP})
 
@@ -166,7 +166,7 @@ class _Budget:
         return None
 
 
-def _literals(document: DocumentNode) -> Iterator[ValueNode]:
+def document_literals(document: DocumentNode) -> Iterator[ValueNode]:
     """Top-level literal values of the document (arguments, variable defaults), in any order.
 
     Generic over the AST's ``keys``, so no kind of node that can hold a value is missed; the
@@ -187,8 +187,12 @@ def check_inputs(
     document: DocumentNode | None,
     variables: Mapping[str, Any] | None,
     limits: InputLimits,
+    literals: Iterable[ValueNode] | None = None,
 ) -> GraphQLError | None:
-    """The first broken input limit of the request, or None when all hold."""
+    """The first broken input limit of the request, or None when all hold.
+
+    ``literals``: the document's :func:`document_literals`, when already known.
+    """
     budget = _Budget(limits)
     if isinstance(variables, Mapping) and variables:  # other shapes are strawberry's to refuse
         if len(variables) > limits.max_variables:
@@ -204,8 +208,10 @@ def check_inputs(
                 return error
             if error := budget.json_value(value, f"variable '${shown}'"):
                 return error
-    if document is not None:
-        for literal in _literals(document):
+    if literals is None and document is not None:
+        literals = document_literals(document)
+    if literals is not None:
+        for literal in literals:
             if error := budget.literal(literal):
                 return error
     return None

@@ -370,7 +370,11 @@ def _field_names(fields: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def chunk_terms(
-    items: Iterable[T], term: Callable[[T], FilterNode], max_chars: int = 1500
+    items: Iterable[T],
+    term: Callable[[T], FilterNode],
+    max_chars: int = 1500,
+    *,
+    max_groups: int | None = None,
 ) -> list[list[T]]:
     """Group ``items`` so that the ``or`` of each group's terms fits ``max_chars`` once encoded.
 
@@ -378,6 +382,10 @@ def chunk_terms(
     compound terms such as ``JobName eq … and RunStartDate eq …``), and callers keep the groups
     of items (nothing reads keys back out of filter nodes). An item whose term alone is over
     the limit still gets its own group: it cannot be split, and dropping it would lose a key.
+
+    ``max_groups``: a caller that only uses the groups when there are at most that many stops
+    the chunking once there would be more, and gets ``max_groups + 1`` groups, the last one
+    incomplete (a 1,000-key batch that will read the whole set anyway is not measured).
     """
     separator = _encoded_len(" or ")
     groups: list[list[T]] = []
@@ -388,6 +396,9 @@ def chunk_terms(
         if current and size + separator + cost > max_chars:
             groups.append(current)
             current, size = [], 0
+            if max_groups is not None and len(groups) >= max_groups:
+                groups.append([item])
+                return groups
         size += cost + (separator if current else 0)
         current.append(item)
     if current:
@@ -396,12 +407,17 @@ def chunk_terms(
 
 
 def chunk_keys(
-    fields: str | Sequence[str], values: Iterable[Scalar], max_chars: int = 1500
+    fields: str | Sequence[str],
+    values: Iterable[Scalar],
+    max_chars: int = 1500,
+    *,
+    max_groups: int | None = None,
 ) -> list[list[Scalar]]:
     """Group ``values`` so that each group's :func:`any_equals` filter fits ``max_chars`` encoded.
 
     Values are deduplicated (first occurrence kept); with several ``fields`` a value's cost
-    counts every field's term (:func:`chunk_terms` does the grouping).
+    counts every field's term (:func:`chunk_terms` does the grouping, and ``max_groups``
+    means what it means there).
 
     Raises:
         InputTooLongError: a text value is too long for any URL (:func:`check_key`).
@@ -415,7 +431,7 @@ def chunk_keys(
     def term(value: Scalar) -> FilterNode:
         return Eq(names[0], value) if len(names) == 1 else any_equals(names, [value])
 
-    return chunk_terms(unique, term, max_chars)
+    return chunk_terms(unique, term, max_chars, max_groups=max_groups)
 
 
 def any_equals(fields: str | Sequence[str], values: Iterable[Scalar]) -> Or:

@@ -215,11 +215,19 @@ class EntitySet(Generic[M]):
         return _match_keys(wanted, found)
 
     def key_groups(
-        self, fields: str | Sequence[str], values: Iterable[str]
+        self,
+        fields: str | Sequence[str],
+        values: Iterable[str],
+        *,
+        max_groups: int | None = None,
     ) -> builtins.list[builtins.list[str]]:
-        """``values`` in groups whose ``fields eq v or …`` filter fits one call's URL budget."""
+        """``values`` in groups whose ``fields eq v or …`` filter fits one call's URL budget.
+
+        ``max_groups``: stop once there are more groups than that (``odata.chunk_terms``).
+        """
         budget = self._ctx.pipeline.options.max_filter_chars
-        return [[str(v) for v in group] for group in chunk_keys(fields, values, budget)]
+        groups = chunk_keys(fields, values, budget, max_groups=max_groups)
+        return [[str(v) for v in group] for group in groups]
 
     async def list_in(
         self,

@@ -41,7 +41,7 @@ class Tasks(EntitySet[Task]):
         wanted = list(dict.fromkeys(job_names))
         if not wanted:
             return {}
-        groups = self.key_groups(self.key_field, wanted)
+        groups = self.key_groups(self.key_field, wanted, max_groups=1)
         if len(groups) == 1:
             rows = (await self.pages_in(self.key_field, groups))[0].items
         else:
