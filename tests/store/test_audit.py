@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from strawberry.types.base import get_object_definition
 
 from syncgql.graphql.audit import Audited
@@ -243,3 +244,31 @@ async def test_rows_past_the_retention_are_deleted(tmp_path: Path, database_url:
         await durable.housekeeping()
         rows = await audit_rows(gw)
     assert len(rows) == 1 and rows[0]["user"] != "u:old"
+
+
+async def test_entries_arriving_together_share_inserts(tmp_path: Path, database_url: str) -> None:
+    """Entries a few milliseconds apart (mutations under load) go in one insert, not one each."""
+    async with gateway_on(tmp_path, database_url) as gw:
+        audit = durable_of(gw).audit
+        inserts: list[int] = []
+
+        def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+            if statement.lstrip().upper().startswith("INSERT INTO AUDIT_LOG"):
+                inserts.append(1)
+
+        engine = audit.database.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            audit._linger = 0.5  # a wide margin for a loaded machine (5 ms by default)
+            entry = AuditEntry(0.0, None, "u:x", None, None, "m", "{}", "ok")
+            for _ in range(20):
+                audit.record(entry)
+                for _turn in range(5):  # a few turns of the loop between two mutations
+                    await asyncio.sleep(0)
+            await audit.flush()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert len(inserts) == 1, inserts  # without the linger: one per entry or so
+        async with audit.database.begin() as conn:
+            rows = (await conn.execute(text("SELECT COUNT(*) FROM audit_log"))).scalar()
+        assert rows == 20
