@@ -203,10 +203,7 @@ class NonNull(Completer):
         """Complete the inner type; an awaitable is never ``None`` (as in graphql-core)."""
         if isinstance(value, Exception):
             raise value
-        completed = self.inner.complete(ex, value, path, field, info)
-        if completed is None:
-            raise _null_error(field)
-        return completed
+        return _non_null(self.inner.complete(ex, value, path, field, info), field)
 
     def complete_exact(
         self,
@@ -219,16 +216,14 @@ class NonNull(Completer):
         """:meth:`complete`, the inner type completed without a straight function."""
         if isinstance(value, Exception):
             raise value
-        completed = self.inner.complete_exact(ex, value, path, field, info)
-        if completed is None:
-            raise _null_error(field)
-        return completed
+        return _non_null(self.inner.complete_exact(ex, value, path, field, info), field)
 
 
-def _null_error(field: FieldPlan) -> TypeError:
-    return TypeError(
-        f"Cannot return null for non-nullable field {field.parent_name}.{field.field_name}."
-    )
+def _non_null(completed: Any, field: FieldPlan) -> Any:
+    if completed is None:
+        msg = f"Cannot return null for non-nullable field {field.parent_name}.{field.field_name}."
+        raise TypeError(msg)
+    return completed
 
 
 class ListOf(Completer):

@@ -139,10 +139,7 @@ class _Generator:
             members = self.const(leaf.members)
             self.emit(inner, f"m = {members}.get(id({x}))")
             self.emit(inner, "if m is None:")
-            self.emit(inner + 1, f"if is_awaitable({x}): raise Bail")
-            self.emit(inner + 1, f"m = {complete}({x})")
-            if non_null:
-                self.emit(inner + 1, "if m is None: raise Bail")
+            self.exact_leaf(inner + 1, complete, x, non_null=non_null)
             self.emit(inner, f"{target} = m")
             return
         # A value of a plain class (never awaitable, never an exception) goes to the
@@ -151,11 +148,15 @@ class _Generator:
         self.emit(inner + 1, f"m = {self.const(leaf.coerce)}({x})")
         self.emit(inner + 1, "if m is None or m is Undefined: raise Bail")
         self.emit(inner, "else:")
-        self.emit(inner + 1, f"if is_awaitable({x}): raise Bail")
-        self.emit(inner + 1, f"m = {complete}({x})")
-        if non_null:
-            self.emit(inner + 1, "if m is None: raise Bail")
+        self.exact_leaf(inner + 1, complete, x, non_null=non_null)
         self.emit(inner, f"{target} = m")
+
+    def exact_leaf(self, depth: int, complete: str, x: str, *, non_null: bool) -> None:
+        """``m`` = the leaf completer's own answer for ``x`` (an awaitable or a null bails)."""
+        self.emit(depth, f"if is_awaitable({x}): raise Bail")
+        self.emit(depth, f"m = {complete}({x})")
+        if non_null:
+            self.emit(depth, "if m is None: raise Bail")
 
     def value(self, depth: int, completer: Completer, x: str, target: str) -> bool:
         """Lines completing ``x`` into ``target``; False when the type is not handled."""
