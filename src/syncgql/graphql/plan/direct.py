@@ -17,6 +17,8 @@ body ``return call(resolve_x, self, info)``: one implementation, ``resolve_x(roo
   ``info`` is the field's resolve info at the first parent (its selection, context and
   variables are those of every parent). A preload is an optimisation only: its failure is
   ignored, and each row's resolver then meets (and reports) the failure at its own path.
+- A direct resolver must not read ``info.path``: a plan's straight-line completion
+  (:mod:`.straight`) gives every row of a list the info built at its first row.
 
 :func:`check_schema` refuses, when the schema is built, a direct resolver on a field with
 something strawberry would run around it (permissions, extensions, arguments, directives),
