@@ -96,18 +96,20 @@ def test_compiled_decoders_equal_the_step_interpreter(case: tuple[type, dict[str
 @pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
 def test_every_model_decodes_through_compiled_code(cls: type) -> None:
     decoder = _Decoder(cls)
-    row = {to_pascal(f.name): None for f in dataclasses.fields(cls) if f.name != "extra"}
+    row: dict[str, object] = {
+        to_pascal(f.name): None for f in dataclasses.fields(cls) if f.name != "extra"
+    }
     compiled = _compile_shape(decoder, decoder.steps(tuple(row)))
     assert compiled is not None
     required = getattr(cls, "__wire_required__", ())
     row.update({to_pascal(name): "k" for name in required})
-    model = compiled(row)
+    model: Any = compiled(row)
     # Built without __init__ where the class allows it: still the frozen, hashable model.
-    assert type(model) is cls
-    assert model == cls(**decoder.values(row))
-    assert hash(model) == hash(cls(**decoder.values(row)))
     with pytest.raises(dataclasses.FrozenInstanceError):
         model.extra = {}
+    assert model == cls(**decoder.values(row))
+    assert hash(model) == hash(cls(**decoder.values(row)))
+    assert type(model) is cls
 
 
 def test_shapes_past_the_bound_still_decode_without_being_kept() -> None:
