@@ -127,12 +127,18 @@ interface RowProps {
 
 function Row({ job, change, live, open }: RowProps) {
   // The freshest of: the live progress of this run, the last status change, the query's row.
+  // Status, rows and detail always come from the same one, or a row can pair one run state's
+  // status with another's detail (a replayed FAILED with the RUNNING change's "Job started.").
   const liveCurrent = live && (!change || live.runId === change.runId) ? live : undefined;
-  const status = liveCurrent?.finished === false ? liveCurrent.status : (change?.status ?? job.lastStatus);
-  const count = ACTIVE.has(status)
-    ? (liveCurrent?.recordsAffected ?? change?.recordsAffected ?? 0)
-    : (change?.recordsAffected ?? job.lastRun?.recordsAffected);
-  const detail = change ? change.detail : (job.lastRun?.details ?? null);
+  // Within one run an ended state is newer than a running one; between two running ones the
+  // progress stream is (it polls per task). A progress event is not "running" by `finished`
+  // alone: the stream's replayed first state of an idle job is not finished either.
+  const liveWins =
+    liveCurrent !== undefined && (!change || !ACTIVE.has(liveCurrent.status) || ACTIVE.has(change.status));
+  const status = liveWins ? liveCurrent.status : (change?.status ?? job.lastStatus);
+  const fresh = liveWins ? liveCurrent : change;
+  const count = fresh?.recordsAffected ?? (ACTIVE.has(status) ? 0 : job.lastRun?.recordsAffected);
+  const detail = fresh ? fresh.detail : (job.lastRun?.details ?? null);
   return (
     <tr data-job={job.name}>
       <th scope="row">
