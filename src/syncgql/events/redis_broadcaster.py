@@ -178,8 +178,7 @@ class RedisBroadcaster:
                 self._set_healthy(False)
             finally:
                 with contextlib.suppress(*REDIS_ERRORS):
-                    # redis-py leaves PubSub.aclose unannotated.
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             self.reconnects_total += 1
             await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not crypto
             delay = min(delay * 2, self._max_backoff)
