@@ -259,7 +259,7 @@ async def test_entries_arriving_together_share_inserts(tmp_path: Path, database_
         engine = audit.database.engine.sync_engine
         event.listen(engine, "before_cursor_execute", count)
         try:
-            audit._linger = 0.5  # a wide margin for a loaded machine (5 ms by default)
+            audit._linger = 0.5  # a wide margin for a loaded machine (50 ms by default)
             entry = AuditEntry(0.0, None, "u:x", None, None, "m", "{}", "ok")
             for _ in range(20):
                 audit.record(entry)
@@ -272,3 +272,54 @@ async def test_entries_arriving_together_share_inserts(tmp_path: Path, database_
         async with audit.database.begin() as conn:
             rows = (await conn.execute(text("SELECT COUNT(*) FROM audit_log"))).scalar()
         assert rows == 20
+
+
+async def test_the_log_shows_a_mutation_at_once_though_its_insert_lingers(
+    tmp_path: Path, database_url: str
+) -> None:
+    """``auditLog`` reads its callers' writes: it cuts the writer's linger short."""
+    async with gateway_on(tmp_path, database_url) as gw:
+        audit = durable_of(gw).audit
+        audit._linger = 600.0  # far longer than the test: only the read's flush writes the entry
+        await launch(gw, None)
+        async with asyncio.timeout(30):
+            data = await gw.data(AUDIT, {"first": 10})
+        assert [e["node"]["mutation"] for e in data["auditLog"]["edges"]] == ["executeJob"]
+        # The linger is back for the next batch: a lone entry waits again.
+        audit.record(AuditEntry(0.0, None, "u:x", None, None, "m", "{}", "ok"))
+        await eventually(lambda: audit._queue.qsize() == 0, 10, "the writer took the entry")
+        assert audit._settled == audit._recorded - 1, "a lone entry did not linger"
+        await audit.flush()
+        assert audit._settled == audit._recorded
+
+
+async def test_a_flush_waits_for_what_was_queued_before_it_not_after(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Under a steady stream of mutations a reader's flush still returns."""
+    async with gateway_on(tmp_path, database_url) as gw:
+        audit = durable_of(gw).audit
+        entry = AuditEntry(0.0, None, "u:x", None, None, "m", "{}", "ok")
+        stop = asyncio.Event()
+
+        async def stream() -> None:
+            while not stop.is_set():
+                audit.record(entry)
+                await asyncio.sleep(0)
+
+        streaming = asyncio.create_task(stream())
+        try:
+            await eventually(lambda: audit._queue.qsize() > 10, 10, "the stream runs")
+            audit.record(AuditEntry(0.0, None, "u:marked", None, None, "m", "{}", "ok"))
+            async with asyncio.timeout(30):  # the old flush waited for an empty queue: never
+                await audit.flush()
+            assert not streaming.done()
+            async with audit.database.begin() as conn:
+                marked = await conn.execute(
+                    text("SELECT COUNT(*) FROM audit_log WHERE caller = 'u:marked'")
+                )
+                assert marked.scalar() == 1
+        finally:
+            stop.set()
+            await streaming
+        await audit.flush()

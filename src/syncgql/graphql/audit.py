@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import inspect
 import time
 from datetime import UTC, datetime
@@ -50,6 +51,9 @@ from syncgql.graphql.pagination import (
 )
 from syncgql.redaction import LOG_MASK, is_secret_name, redact_text
 from syncgql.store.audit import AuditEntry, AuditFilter, AuditRow, read_audit
+
+#: Seconds ``auditLog`` waits for the writer to insert what is queued before it reads.
+READ_FLUSH_TIMEOUT = 2.0
 
 __all__ = ["AuditLogQuery", "Audited", "mask_arguments"]
 
@@ -284,6 +288,10 @@ class AuditLogQuery:
                 until=_epoch(filter.until),
                 outcome=filter.outcome,
             )
+        # Read your writes: entries of mutations that answered before this query are still
+        # lingering in the writer's batch. A stuck database must not hold the read up.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(durable.audit.flush(), READ_FLUSH_TIMEOUT)
         rows, has_next = await read_audit(
             durable.database, first=size, before_id=before_id, where=where
         )
