@@ -84,9 +84,12 @@ class Database:
         """
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        kwargs: dict[str, Any] = {}
         if url.get_backend_name() == "postgresql":
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+            # A server restart or an idle timeout drops pooled connections: test each on
+            # checkout. A SQLite file cannot go away like that, and there the ping costs four
+            # round trips through aiosqlite's thread on every transaction.
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         engine = create_async_engine(url, **kwargs)
         if engine.dialect.name == "sqlite":
             _sqlite_transactions(engine)
