@@ -26,7 +26,8 @@ import uvicorn
 
 from syncgql.app import create_app
 from syncgql.config import load_settings
-from syncgql.graphql.limits import DocumentCache, OperationLimits
+from syncgql.graphql.document_cache import DocumentCache
+from syncgql.graphql.limits import OperationLimits
 from syncgql.serve import tune_gc
 
 

@@ -64,8 +64,9 @@ from syncgql.events.tasks import cancel_and_wait
 from syncgql.graphiql import graphiql_routes
 from syncgql.graphql.budget import UpstreamBudgetExtension
 from syncgql.graphql.context import Context
+from syncgql.graphql.document_cache import DocumentCache
 from syncgql.graphql.http import GraphQLHTTP, status_error_code
-from syncgql.graphql.limits import DocumentCache, OperationLimits, OperationLimitsExtension
+from syncgql.graphql.limits import OperationLimits, OperationLimitsExtension
 from syncgql.graphql.live import LiveEvents
 from syncgql.graphql.persisted import PersistedQueries
 from syncgql.graphql.persisted_setup import build_persisted, close_persisted

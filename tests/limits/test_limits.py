@@ -17,9 +17,9 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
 from syncgql.graphql.cost import OperationStats, analyze_document, estimate_cost
+from syncgql.graphql.document_cache import DocumentCache
 from syncgql.graphql.limits import (
     LIMIT_CODES,
-    DocumentCache,
     OperationLimits,
     OperationLimitsExtension,
     budgeted_overlap_rule,

@@ -25,7 +25,8 @@ from syncgql.graphql.cost import (
     LIST_SIZE_METADATA_KEY,
     CostModel,
 )
-from syncgql.graphql.limits import DocumentCache, OperationLimits, OperationLimitsExtension
+from syncgql.graphql.document_cache import DocumentCache
+from syncgql.graphql.limits import OperationLimits, OperationLimitsExtension
 
 UPSTREAM = {COST_METADATA_KEY: 1}
 
