@@ -30,6 +30,8 @@ query Audit($first: Int, $after: String, $filter: AuditLogFilter) {
   }
 }
 """
+#: An entry for the writer tests, whose rows are only counted.
+ENTRY = AuditEntry(0.0, None, "u:x", None, None, "m", "{}", "ok")
 SECRET_PW = "Hunter2-very-secret"
 CONN_SECRET = "conn-pass-9f8e7d"
 
@@ -227,9 +229,8 @@ async def test_a_full_queue_drops_and_counts_without_blocking(
 ) -> None:
     async with gateway_on(tmp_path, database_url) as gw:
         audit = durable_of(gw).audit
-        entry = AuditEntry(0.0, None, "u:x", None, None, "m", "{}", "ok")
         for _ in range(audit._queue.maxsize + 5):
-            audit.record(entry)  # synchronous: a mutation's path never waits here
+            audit.record(ENTRY)  # synchronous: a mutation's path never waits here
         await eventually(lambda: audit.failures >= 5, 10, "the overflow counted")
         await audit.flush()
 
@@ -260,9 +261,8 @@ async def test_entries_arriving_together_share_inserts(tmp_path: Path, database_
         event.listen(engine, "before_cursor_execute", count)
         try:
             audit._linger = 0.5  # a wide margin for a loaded machine (50 ms by default)
-            entry = AuditEntry(0.0, None, "u:x", None, None, "m", "{}", "ok")
             for _ in range(20):
-                audit.record(entry)
+                audit.record(ENTRY)
                 for _turn in range(5):  # a few turns of the loop between two mutations
                     await asyncio.sleep(0)
             await audit.flush()
@@ -286,7 +286,7 @@ async def test_the_log_shows_a_mutation_at_once_though_its_insert_lingers(
             data = await gw.data(AUDIT, {"first": 10})
         assert [e["node"]["mutation"] for e in data["auditLog"]["edges"]] == ["executeJob"]
         # The linger is back for the next batch: a lone entry waits again.
-        audit.record(AuditEntry(0.0, None, "u:x", None, None, "m", "{}", "ok"))
+        audit.record(ENTRY)
         await eventually(lambda: audit._queue.qsize() == 0, 10, "the writer took the entry")
         assert audit._settled == audit._recorded - 1, "a lone entry did not linger"
         await audit.flush()
@@ -299,12 +299,11 @@ async def test_a_flush_waits_for_what_was_queued_before_it_not_after(
     """Under a steady stream of mutations a reader's flush still returns."""
     async with gateway_on(tmp_path, database_url) as gw:
         audit = durable_of(gw).audit
-        entry = AuditEntry(0.0, None, "u:x", None, None, "m", "{}", "ok")
         stop = asyncio.Event()
 
         async def stream() -> None:
             while not stop.is_set():
-                audit.record(entry)
+                audit.record(ENTRY)
                 await asyncio.sleep(0)
 
         streaming = asyncio.create_task(stream())
