@@ -80,9 +80,9 @@ def _strings_of(path: Path) -> list[str]:
 
 
 def suite_documents(schema: graphql.GraphQLSchema) -> list[str]:
-    """Valid query documents written in the tests and the README."""
+    """Valid query documents written in the tests, the benchmarks and the README."""
     texts: list[str] = []
-    for path in sorted((ROOT / "tests").rglob("*.py")):
+    for path in [*sorted((ROOT / "tests").rglob("*.py")), *sorted((ROOT / "bench").glob("*.py"))]:
         texts.extend(_strings_of(path))
     readme = (ROOT / "README.md").read_text()
     texts.extend(re.findall(r"```graphql\n(.*?)```", readme, flags=re.DOTALL))
