@@ -113,6 +113,11 @@ class Query:
         return [_row(i) for i in range(4)]
 
     @strawberry.field
+    def mostly_plain(self, n: int, every: int) -> list[Row]:
+        """``n`` rows; each ``every``-th has a count out of Int's range (it bails)."""
+        return [_row(i, count=2**40) if i % every == 0 else _row(i) for i in range(n)]
+
+    @strawberry.field
     def with_awaitable(self) -> list[Row]:
         row = _row(30)
         row.name = _later()  # type: ignore[assignment]  # an awaitable attribute
@@ -219,10 +224,25 @@ async def test_a_selection_that_keeps_bailing_is_switched_off(
     monkeypatch.setattr(straight_module, "STRAIGHT_BAILS_MAX", 3)
     monkeypatch.setattr("syncgql.graphql.plan.nodes.STRAIGHT_BAILS_MAX", 3)
     compiled, reference, cache = _schemas()
-    query = "{ looseRows { name count color } }"
+    query = "{ mostlyPlain(n: 10, every: 1) { name count } }"  # every row bails
     got = await compiled.execute(query)
     (row,) = _row_completers(cache)
-    assert row.straight is None  # nine rows bailed, more than three
+    assert row.straight is None
+    assert row.straight_bails == 4  # the fourth bail, more than three, switched it off
+    assert _shape(got) == _shape(await reference.execute(query))
+
+
+async def test_a_few_unusual_rows_among_many_keep_the_selection_straight(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Odd rows here and there (one caller's data, say) are no reason to switch it off."""
+    monkeypatch.setattr("syncgql.graphql.plan.nodes.STRAIGHT_BAILS_MAX", 3)
+    compiled, reference, cache = _schemas()
+    query = "{ mostlyPlain(n: 200, every: 20) { name count } }"
+    got = await compiled.execute(query)
+    (row,) = _row_completers(cache)
+    assert (row.straight_bails, row.straight_rows) == (10, 200)
+    assert row.straight is not None  # ten bails, more than three, but 10 of 200 rows
     assert _shape(got) == _shape(await reference.execute(query))
 
 

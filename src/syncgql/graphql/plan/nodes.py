@@ -311,6 +311,7 @@ class ListOf(Completer):
         index = 0
         item_object = self.item_object
         straight = item_object.straight if item_object is not None else None
+        counted = 0  # items already added to the selection's straight_rows
         try:
             for item in iterator:
                 if straight is not None and item is not None:
@@ -320,6 +321,8 @@ class ListOf(Completer):
                         continue
                     except Exception:  # noqa: BLE001 - the exact completers say what it was
                         assert item_object is not None
+                        item_object.straight_rows += index + 1 - counted
+                        counted = index + 1
                         item_object.bailed()
                         straight = item_object.straight
                     bailed = True
@@ -344,6 +347,8 @@ class ListOf(Completer):
                         ex.handle_field_error(raw_error, item_type, details, item_path)
                         append(None)
                 index += 1
+            if item_object is not None:
+                item_object.straight_rows += index - counted
         except Exception:
             awaitables = [results[i] for i in pending]
             awaitables.extend(item for item in iterator if is_awaitable(item))
@@ -421,6 +426,7 @@ class ObjectOf(Completer):
         "preloads",
         "straight",
         "straight_bails",
+        "straight_rows",
     )
 
     def __init__(
@@ -442,13 +448,21 @@ class ObjectOf(Completer):
         self.needs_info = self.info_for_check
         #: The generated happy-path function of this selection (:mod:`.straight`), if any.
         self.straight: Straight | None = generate(self)
-        #: Rows it gave up on; past :data:`STRAIGHT_BAILS_MAX` it is switched off.
+        #: Rows given to it, and rows it gave up on (see :meth:`bailed`).
+        self.straight_rows = 0
         self.straight_bails = 0
 
     def bailed(self) -> None:
-        """Count a row the straight function gave up on (unusual data costs it twice)."""
+        """Count a row the straight function gave up on (unusual data costs it twice).
+
+        It is switched off once more than :data:`STRAIGHT_BAILS_MAX` rows bailed *and* they
+        are most of its rows. The plan is shared by every caller of the document: a few
+        unusual rows among many (one caller's odd data, asked for again and again) must not
+        take the fast path away from everyone else.
+        """
         self.straight_bails += 1
-        if self.straight_bails > STRAIGHT_BAILS_MAX:
+        bails = self.straight_bails
+        if bails > STRAIGHT_BAILS_MAX and 2 * bails > self.straight_rows:
             logger.info(
                 "straight-line completion off for a selection that keeps bailing",
                 extra={"type": self.object_type.name},
@@ -470,6 +484,7 @@ class ObjectOf(Completer):
             return None
         straight = self.straight
         if straight is not None:
+            self.straight_rows += 1
             try:
                 return straight(ex, value, path)
             except Exception:  # noqa: BLE001 - the exact completers below say what it was
